@@ -1,0 +1,87 @@
+# Set-up, tests and notebook regeneration for the lecture series.
+# `make lab` to teach or learn, `make test` to check everything. `make help` lists the rest.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+# Notebook paths for `make notebooks NB="notebooks/01_self_attention.ipynb"`; empty = all.
+NB     ?=
+# Spread notebooks over both cores (each notebook stays on one worker: --dist loadfile).
+# `make test XDIST=` runs them one after the other.
+XDIST  ?= -n 2 --dist loadfile
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Kernels inherit these: the same hash seed when outputs are made (`make notebooks`) and
+# when they are compared (`make test`), and Jupyter's current path layout without its
+# deprecation notice.
+export PYTHONHASHSEED := 0
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: help venv lab test lint unit nbval e2e notebooks clean
+
+help:
+	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
+	@echo "make test       lint + unit tests + notebooks re-run and compared (nbval) + browser test"
+	@echo "make notebooks  re-execute notebooks in place (NB=\"path.ipynb ...\" for some)"
+	@echo "make lint       ruff on lib/ tests/ scripts/"
+	@echo "make unit | nbval | e2e   one part of 'make test'"
+	@echo "make venv       create/update .venv only;  make clean  remove .venv and caches"
+
+# --- environment ----------------------------------------------------------------------
+# Re-installs only when requirements.txt or pyproject.toml is newer than the stamp.
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python >= 3.11 is needed; try: make PYTHON=python3.11 ..." >&2; exit 1; }
+	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -e .
+	@touch $@
+
+# --- teaching ---------------------------------------------------------------------------
+lab: venv
+	@mkdir -p notebooks
+	@token="$${JUPYTER_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(24))')}"; \
+	extra=(); if [ "$$(id -u)" = 0 ]; then extra+=(--allow-root); fi; \
+	echo; echo "    JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; echo; \
+	JUPYTER_TOKEN="$$token" exec $(VENV)/bin/jupyter lab \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
+		--ServerApp.root_dir=notebooks --no-browser \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		"$${extra[@]}"
+
+# --- checks -----------------------------------------------------------------------------
+test: lint unit nbval e2e
+
+lint: venv
+	$(VENV)/bin/ruff check lib tests scripts
+
+unit: venv
+	$(PY) -m pytest tests --ignore=tests/e2e
+
+# Strict: every stored output must be reproduced (no --nbval-lax).
+nbval: venv
+	@shopt -s nullglob; nbs=(notebooks/*.ipynb); \
+	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
+	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
+	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $${nbs[*]}"; \
+	$(PY) -m pytest $(NBVAL) "$${par[@]}" "$${nbs[@]}"
+
+e2e: venv
+	@if [ -d tests/e2e ]; then \
+		echo "$(PY) -m pytest tests/e2e"; $(PY) -m pytest tests/e2e; \
+	else echo "e2e: tests/e2e/ does not exist yet, skipped"; fi
+
+# --- outputs ----------------------------------------------------------------------------
+notebooks: venv
+	$(PY) scripts/execute_notebooks.py $(NB)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

@@ -1,0 +1,83 @@
+"""Boolean attention masks. True means "may attend", as in PyTorch's SDPA."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def causal_mask(T: int) -> torch.Tensor:
+    """Query t may attend to keys 0..t (on and below the diagonal).
+
+    Shapes: -> (T, T) bool.
+    """
+    if T < 1:
+        raise ValueError(f"causal_mask needs a length T >= 1, got {T}")
+    return torch.ones(T, T, dtype=torch.bool).tril()
+
+
+def padding_mask(lengths: Sequence[int] | torch.Tensor, S: int) -> torch.Tensor:
+    """True at the real tokens of each sequence, False at its padding.
+
+    The middle axis of size 1 lets it broadcast over the queries.
+    Shapes: lengths (B,) -> (B, 1, S) bool.
+    """
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1:
+        raise ValueError(f"lengths must be 1-D (B,), got shape {tuple(lengths.shape)}")
+    if len(lengths) and (lengths.min() < 0 or lengths.max() > S):
+        raise ValueError(f"lengths must lie in [0, S={S}], got {lengths.tolist()}")
+    positions = torch.arange(S)  # (S,)
+    return (positions[None, :] < lengths[:, None])[:, None, :]  # (B, 1, S)
+
+
+def combine_masks(*masks: torch.Tensor) -> torch.Tensor:
+    """An entry may attend only if every mask allows it: the logical AND, broadcast.
+
+    Give a padding mask its query axis first, (B, 1, S): a (B, S) mask would line B
+    up with the queries T.
+    Shapes: e.g. padding (B, 1, S) and causal (T, S) -> (B, T, S).
+    """
+    if not masks:
+        raise ValueError("combine_masks needs at least one mask")
+    shapes = [tuple(m.shape) for m in masks]
+    for m in masks:
+        if m.dtype != torch.bool:
+            raise ValueError(f"masks must be boolean (True = may attend), got dtype {m.dtype} among shapes {shapes}")
+    try:
+        torch.broadcast_shapes(*(m.shape for m in masks))
+    except RuntimeError:
+        raise ValueError(f"masks of shapes {shapes} do not broadcast together") from None
+    combined = masks[0]
+    for m in masks[1:]:
+        combined = combined & m  # broadcast, e.g. (B, 1, S) & (T, S) -> (B, T, S)
+    return combined.clone() if len(masks) == 1 else combined
+
+
+def left_padding_mask(lengths: Sequence[int] | torch.Tensor, S: int) -> torch.Tensor:
+    """Like `padding_mask`, with the padding at the start and the real tokens at the end.
+
+    Decoder-only models pad a batch of prompts this way, so every prompt ends at position S - 1.
+    Shapes: lengths (B,) -> (B, 1, S) bool.
+    """
+    return padding_mask(lengths, S).flip(-1)  # (B, 1, S), True on the last `length` positions
+
+
+def sequence_mask(T: int, n_pad: int, *, causal: bool = True, pad_side: str = "right") -> torch.Tensor:
+    """The self-attention mask of one sequence of T positions, n_pad of them padding.
+
+    Rows are queries, columns keys. Padded keys are blocked for every query; with `causal`,
+    query t also may not see keys after t. With left padding and `causal`, the first n_pad
+    rows allow nothing (fully masked rows).
+    Shapes: -> (T, T) bool.
+    """
+    if pad_side not in ("right", "left"):
+        raise ValueError(f"pad_side must be 'right' or 'left', got {pad_side!r}")
+    if T < 1 or not 0 <= n_pad <= T:
+        raise ValueError(f"need T >= 1 and 0 <= n_pad <= T, got T={T}, n_pad={n_pad}")
+    make = padding_mask if pad_side == "right" else left_padding_mask
+    keys = make([T - n_pad], T)[0]  # (1, T): one row, broadcast over the queries
+    if causal:
+        return combine_masks(keys, causal_mask(T))  # (1, T) & (T, T) -> (T, T)
+    return keys.expand(T, T).clone()  # (T, T)

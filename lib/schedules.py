@@ -1,0 +1,45 @@
+"""Learning-rate schedules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def noam_lr(step, d_model: int, warmup: int, *, factor: float = 1.0):
+    """factor · d_model^-½ · min(step^-½, step · warmup^-1.5): linear warm-up, then 1/√step decay.
+
+    `step` is an int or an array of ints >= 0; step 0 gives 0. The peak, at step = warmup,
+    is factor · d_model^-½ · warmup^-½. Returns a float for a scalar step, else an array.
+    """
+    if d_model < 1 or warmup < 1:
+        raise ValueError(f"need d_model >= 1 and warmup >= 1, got d_model={d_model}, warmup={warmup}")
+    s = np.asarray(step, dtype=float)
+    if np.any(s < 0):
+        raise ValueError(f"step must be >= 0, got min {s.min()}")
+    decay = 1.0 / np.sqrt(np.maximum(s, 1.0))  # never divides by zero; at s=0 the warm-up term wins
+    lr = factor * d_model**-0.5 * np.minimum(decay, s * warmup**-1.5)
+    return float(lr) if lr.ndim == 0 else lr
+
+
+def inverse_sqrt_lr(step, d_model: int, warmup: int, *, factor: float = 1.0):
+    """The Noam schedule without its warm-up: the same peak from step 0, then the same decay.
+
+    factor · d_model^-½ · max(step, warmup)^-½: flat at noam_lr's peak up to step = warmup,
+    equal to noam_lr from there on. Returns a float for a scalar step, else an array.
+    """
+    peak = noam_lr(warmup, d_model, warmup, factor=factor)  # also validates d_model, warmup
+    s = np.asarray(step, dtype=float)
+    if np.any(s < 0):
+        raise ValueError(f"step must be >= 0, got min {s.min()}")
+    lr = peak * np.sqrt(warmup / np.maximum(s, warmup))
+    return float(lr) if lr.ndim == 0 else lr
+
+
+def noam_lambda(d_model: int, warmup: int, *, factor: float = 1.0):
+    """A multiplier for `torch.optim.lr_scheduler.LambdaLR` (with the optimizer's lr = 1.0).
+
+    LambdaLR calls it with 0 before the first update; the paper counts updates from 1, so the
+    n-th update (n = 1, 2, ...) gets noam_lr(n) and never a rate of 0.
+    """
+    noam_lr(1, d_model, warmup, factor=factor)  # validate now, not at the first step
+    return lambda n_done: noam_lr(n_done + 1, d_model, warmup, factor=factor)

@@ -1,0 +1,52 @@
+"""Notebook 01's widget: pick a query token, see its weights over the keys and its output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+from matplotlib.patches import Rectangle
+
+from lib.attention import scaled_dot_product_attention
+from lib.plots import bars, heatmap, update_bars
+from lib.widgets import FigureView, LiveFigure
+
+
+def self_attention_widget(
+    x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor, tokens: Sequence[str]
+) -> LiveFigure:
+    """Controls: the query token and whether to divide by √d_k.
+
+    Shapes: x (T, C), w_q and w_k (C, D), w_v (C, Dv); len(tokens) == T.
+    """
+    if x.shape[0] != len(tokens):
+        raise ValueError(f"x has {x.shape[0]} rows (T) but {len(tokens)} tokens were given")
+    q, k, v = x @ w_q, x @ w_k, x @ w_v  # (T, D), (T, D), (T, Dv)
+    view = FigureView(1, 2, figsize=(8.5, 3.2))
+    ax_map, ax_bar = view.axes
+    grid = heatmap(ax_map, torch.zeros(len(tokens), len(tokens)), xlabels=tokens, ylabels=tokens)
+    ax_map.set_title("weights, all queries (rows)")
+    frame = ax_map.add_patch(Rectangle((-0.5, -0.5), len(tokens), 1, fill=False, edgecolor="red", linewidth=2))
+    row = bars(ax_bar, torch.zeros(len(tokens)), tokens, color="C1")
+    ax_bar.set_ylabel("weight")
+    ax_bar.set_title("the framed row: one query's weights over the keys")
+    view.animate(grid.image, frame, *row.patches)
+
+    def update(query: int, scaled: bool) -> str:
+        out, weights = scaled_dot_product_attention(q, k, v, scale=scaled)  # (T, Dv), (T, T)
+        grid.update(weights)
+        frame.set_y(query - 0.5)
+        update_bars(row, weights[query])
+        shares = ", ".join(f"{tok} {w:.2f}" for tok, w in zip(tokens, weights[query].tolist(), strict=True))
+        values = ", ".join(f"{value:+.2f}" for value in out[query].tolist())
+        return (
+            f"query <b>{tokens[query]}</b>: weights {shares} (sum {weights[query].sum().item():.3f})<br>"
+            f"output (hidden vector) z = Σ weight·v = [{values}]"
+        )
+
+    controls = {
+        "query": widgets.Dropdown(options=[(tok, i) for i, tok in enumerate(tokens)], value=0, description="query"),
+        "scaled": widgets.Checkbox(value=True, description="divide by √d_k"),
+    }
+    return LiveFigure(controls, update, view)
