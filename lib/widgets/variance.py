@@ -1,0 +1,108 @@
+"""Notebook 02's widget: a d_k slider and a scale toggle over the histogram of q·k.
+
+Left: the histogram of n sampled scores on fixed bins, with the normal curve of the predicted
+variance. Right: the softmax weights of one query over a few keys at the same d_k.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.patches import StepPatch
+
+from lib.plots import bars, to_numpy, update_bars
+from lib.variance import (
+    density_histogram,
+    normal_pdf,
+    predicted_variance,
+    running_scores,
+    sample_qk,
+    score_kurtosis,
+    variance_standard_error,
+)
+from lib.widgets import FigureView, LiveFigure, slider
+
+
+def histogram_bars(ax: Axes, edges, heights, *, ylim=(0.0, 0.6), color="C0") -> StepPatch:
+    """Filled histogram bars on fixed bin edges, drawn as ONE artist (fast to repaint).
+
+    Update the heights in place with `update_histogram`; the edges never change.
+    Shapes: edges (E,), heights (E-1,).
+    """
+    edges, heights = np.asarray(edges, dtype=float), to_numpy(heights)
+    if heights.shape != (edges.size - 1,):
+        raise ValueError(f"{edges.size} edges need {edges.size - 1} heights, got shape {heights.shape}")
+    patch = ax.stairs(heights, edges, fill=True, color=color, alpha=0.8)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(*ylim)
+    return patch
+
+
+def update_histogram(patch: StepPatch, heights) -> None:
+    """New bar heights for `histogram_bars`, same bins."""
+    heights = to_numpy(heights)
+    if heights.shape != patch.get_data().values.shape:
+        raise ValueError(f"{patch.get_data().values.shape} bars, new heights of shape {heights.shape}")
+    patch.set_data(values=heights)
+
+
+def variance_widget(
+    *, n: int = 20_000, d_max: int = 128, n_keys: int = 8, half_width: float = 30.0, seed: int = 0
+) -> LiveFigure:
+    """Controls: d_k (1 .. d_max) and whether the scores are divided by √d_k.
+
+    All samples are drawn once (unit-variance normal components); a running sum over the
+    components gives q·k for every d_k, so an update only slices, bins and repaints.
+    Shapes: n pairs (N, d_max) for the histogram; one query against n_keys keys for the row.
+    """
+    if d_max < 1 or n_keys < 2 or n < 2:
+        raise ValueError(f"need d_max >= 1, n_keys >= 2 and n >= 2, got {d_max}, {n_keys}, {n}")
+    g = torch.Generator().manual_seed(seed)
+    pairs = sample_qk(n, d_max, generator=g, dtype=torch.float32)  # q, k (N, d_max)
+    scores_by_d = to_numpy(running_scores(*pairs))  # (d_max, N): row d-1 = q·k over d components
+    q, keys = sample_qk(n_keys, d_max, generator=g)  # q row 0 is the query, keys (S, d_max)
+    row_by_d = running_scores(q[:1].expand(n_keys, d_max), keys)  # (d_max, S)
+    edges = np.linspace(-half_width, half_width, 121)  # fixed bins of width half_width / 60
+    centres = (edges[:-1] + edges[1:]) / 2
+
+    view = FigureView(1, 2, figsize=(9.0, 3.2), gridspec_kw={"width_ratios": [2.2, 1]})
+    ax_hist, ax_row = view.axes
+    hist = histogram_bars(ax_hist, edges, np.zeros(edges.size - 1), color="C0")
+    (curve,) = ax_hist.plot(centres, np.zeros_like(centres), color="C3", lw=1.5, label="normal, predicted variance")
+    ax_hist.set_xlabel("score")
+    ax_hist.set_ylabel("density")
+    ax_hist.set_title(f"scores of {n} random (q, k) pairs")
+    ax_hist.legend(loc="upper right", fontsize=8)
+    row = bars(ax_row, np.zeros(n_keys), [f"k{s}" for s in range(n_keys)], color="C1")
+    ax_row.set_ylabel("weight")
+    ax_row.set_title("softmax of one query's row")
+    view.animate(hist, curve, *row.patches)
+
+    def update(d_k: int, scaled: bool) -> str:
+        factor = 1.0 / np.sqrt(d_k) if scaled else 1.0
+        scores = scores_by_d[d_k - 1] * factor  # (N,)
+        update_histogram(hist, density_histogram(scores, edges))
+        variance = predicted_variance(d_k, scale=scaled)
+        curve.set_ydata(normal_pdf(centres, variance))
+        weights = torch.softmax(row_by_d[d_k - 1] * factor, dim=-1)  # (S,)
+        update_bars(row, weights)
+        se = variance_standard_error(n, variance, score_kurtosis(d_k))
+        outside = np.mean(np.abs(scores) > half_width)
+        what = "q·k / √d_k" if scaled else "q·k"
+        return (
+            f"d_k = {d_k}, {what}: sample variance <b>{np.var(scores, ddof=1):.2f}</b>, "
+            f"predicted {variance:g} ± {4 * se:.2f} (4 standard errors, n = {n}); "
+            f"{outside:.1%} of the scores fall outside the plot.<br>"
+            f"largest weight in the row: <b>{weights.max().item():.2f}</b> "
+            f"(uniform would be {1 / n_keys:.2f})"
+        )
+
+    controls = {
+        "d_k": slider("d_k", 3, 1, d_max),
+        "scaled": widgets.ToggleButtons(
+            options=[("raw q·k", False), ("q·k / √d_k", True)], value=False, description="scores"
+        ),
+    }
+    return LiveFigure(controls, update, view)
