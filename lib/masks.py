@@ -45,14 +45,13 @@ def combine_masks(*masks: torch.Tensor) -> torch.Tensor:
     for m in masks:
         if m.dtype != torch.bool:
             raise ValueError(f"masks must be boolean (True = may attend), got dtype {m.dtype} among shapes {shapes}")
-    try:
-        torch.broadcast_shapes(*(m.shape for m in masks))
-    except RuntimeError:
-        raise ValueError(f"masks of shapes {shapes} do not broadcast together") from None
-    combined = masks[0]
+    combined = masks[0].clone()
     for m in masks[1:]:
-        combined = combined & m  # broadcast, e.g. (B, 1, S) & (T, S) -> (B, T, S)
-    return combined.clone() if len(masks) == 1 else combined
+        try:
+            combined = combined & m  # broadcast, e.g. (B, 1, S) & (T, S) -> (B, T, S)
+        except RuntimeError:
+            raise ValueError(f"masks of shapes {shapes} do not broadcast together") from None
+    return combined
 
 
 def left_padding_mask(lengths: Sequence[int] | torch.Tensor, S: int) -> torch.Tensor:

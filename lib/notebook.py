@@ -26,6 +26,9 @@ def setup_notebook(seed: int = 0) -> None:
 
     set_seed(seed)
     torch.use_deterministic_algorithms(True)
+    # The tensors here are tiny: one thread is faster than two fighting over small ops, and
+    # nbval runs two notebooks side by side on a 2-core laptop.
+    torch.set_num_threads(1)
     torch.set_printoptions(precision=4, sci_mode=False)
     np.set_printoptions(precision=4, suppress=True)
     mpl.rcParams.update({

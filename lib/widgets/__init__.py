@@ -35,6 +35,7 @@ class FigureView:
         self.image = widgets.Image(format="png")
         self._dynamic: list[Artist] = []
         self._background = None
+        self._laid_out = False
 
     def animate(self, *artists: Artist) -> None:
         """Register artists that `update` callbacks change (images, bars, lines, texts)."""
@@ -50,7 +51,9 @@ class FigureView:
     def render(self) -> None:
         canvas = self.fig.canvas
         if self._background is None:
-            self.fig.tight_layout()
+            if not self._laid_out:  # tight_layout is slow (~100 ms): once, not on every invalidate
+                self.fig.tight_layout()
+                self._laid_out = True
             canvas.draw()  # animated artists are skipped here: this is the background
             self._background = canvas.copy_from_bbox(self.fig.bbox)
         else:

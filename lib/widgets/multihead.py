@@ -1,0 +1,70 @@
+"""Notebook 04's widget: cut d_model into h heads, pick one, see its attention map."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+
+from lib.heads import mean_attention_distance, per_head_weights
+from lib.plots import heatmap
+from lib.widgets import FigureView, LiveFigure, slider
+
+
+def divisors(n: int) -> list[int]:
+    """The head counts that split d_model = n exactly."""
+    return [h for h in range(1, n + 1) if n % h == 0]
+
+
+def multihead_widget(
+    x: torch.Tensor,
+    w_q: torch.Tensor,
+    w_k: torch.Tensor,
+    tokens: Sequence[str],
+    *,
+    n_heads: int = 2,
+) -> LiveFigure:
+    """Controls: the number of heads (a divisor of d_model) and which head to show.
+
+    The same W_Q, W_K are cut into h column blocks; the left map divides the scores by √d_k,
+    the right one by √d_model (the classic mistake), so the two agree only at h = 1.
+    Shapes: x (T, C), w_q and w_k (C, C); len(tokens) == T.
+    """
+    if x.dim() != 2 or x.shape[0] != len(tokens):
+        raise ValueError(f"x must be (T, C) with T = {len(tokens)} tokens, got {tuple(x.shape)}")
+    T, C = x.shape
+    view = FigureView(1, 2, figsize=(8.2, 3.2))
+    maps, titles = [], (r"scores ÷ $\sqrt{d_k}$ (right)", r"scores ÷ $\sqrt{d_{model}}$ (mistake)")
+    for ax, title in zip(view.axes, titles, strict=True):
+        maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens))
+        ax.set_title(title)
+        ax.tick_params(axis="x", labelrotation=45)
+    view.animate(*(grid.image for grid in maps))
+
+    def update(n_heads: int, head: int) -> str:
+        head = min(head, n_heads - 1)  # only while the slider catches up with a new n_heads
+        right = per_head_weights(x, w_q, w_k, n_heads)[head]  # (T, T)
+        wrong = per_head_weights(x, w_q, w_k, n_heads, scale_dim=C)[head]  # (T, T)
+        for grid, weights in zip(maps, (right, wrong), strict=True):
+            grid.update(weights)
+        return (
+            f"d_model = {C}, h = {n_heads} heads of d_k = {C // n_heads}; "
+            f"head {head} uses columns {head * (C // n_heads)}..{(head + 1) * (C // n_heads) - 1}"
+            " of W_Q and W_K<br>"
+            f"÷√d_k: largest weight per query {right.max(-1).values.mean():.2f}, "
+            f"mean attention distance {mean_attention_distance(right):.2f} words<br>"
+            f"÷√d_model: largest weight {wrong.max(-1).values.mean():.2f} "
+            f"(uniform would be {1 / T:.2f})"
+        )
+
+    if n_heads not in divisors(C):
+        raise ValueError(f"n_heads={n_heads} must divide d_model={C}; choose from {divisors(C)}")
+    heads = widgets.Dropdown(options=divisors(C), value=n_heads, description="heads h")
+    head = slider("head", 0, 0, n_heads - 1)
+
+    def follow(change) -> None:  # registered before LiveFigure's observer, so it runs first
+        head.max = change["new"] - 1  # a head beyond the new h is clamped to the last head
+
+    heads.observe(follow, names="value")
+    return LiveFigure({"n_heads": heads, "head": head}, update, view)

@@ -1,0 +1,204 @@
+"""Notebook 07: offset_rotation and the concatenated layout, the widget, and the exercises."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from widget_harness import exercise
+
+from lib.checks.positional import check_offset_rotation, check_sinusoidal, check_to_concatenated
+from lib.positional import (
+    concatenated_columns,
+    offset_rotation,
+    sinusoidal_encoding,
+    sinusoidal_encoding_concatenated,
+)
+from lib.widgets.positional import positional_widget
+
+# float32 entries of size <= 1 are off by at most 2^-24; a 2-term sum with |weights| <= 1 and
+# the rounding of M itself stay below 4 * 2^-24 (see notebook 07).
+TOL = 4 * 2.0**-24
+
+
+@pytest.mark.parametrize("d_model", [2, 4, 16, 64, 128])
+@pytest.mark.parametrize("base", [100.0, 10000.0])
+def test_offset_rotation_shifts_every_position(d_model, base):
+    pe = sinusoidal_encoding(60, d_model, base=base).double()  # (P, C)
+    for k in (1, 2, 5, 17, 59):
+        m = offset_rotation(k, d_model, base=base).double()  # (C, C)
+        assert (pe[:-k] @ m - pe[k:]).abs().max().item() <= TOL, k
+        back = offset_rotation(-k, d_model, base=base).double()
+        assert (pe[k:] @ back - pe[:-k]).abs().max().item() <= TOL, -k
+
+
+def test_offset_rotation_is_a_block_diagonal_rotation():
+    d_model = 10
+    m3, m4 = offset_rotation(3, d_model).double(), offset_rotation(4, d_model).double()
+    eye = torch.eye(d_model, dtype=torch.float64)
+    torch.testing.assert_close(m3 @ m3.T, eye, atol=1e-6, rtol=0)  # orthogonal
+    torch.testing.assert_close(offset_rotation(-3, d_model).double(), m3.T)  # M_-k = M_kᵀ
+    torch.testing.assert_close(m3 @ m4, offset_rotation(7, d_model).double(), atol=1e-6, rtol=0)
+    torch.testing.assert_close(offset_rotation(0, d_model), torch.eye(d_model))
+    pair = torch.arange(d_model) // 2
+    assert torch.all(m3[pair[:, None] != pair[None, :]] == 0)  # nothing outside the 2 x 2 blocks
+    # block i turns by 3 / 10000^(2i/10): [[cos, -sin], [sin, cos]] as row-vector convention
+    angle = 3 / 10000 ** (4 / d_model)
+    expected = [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]
+    np.testing.assert_allclose(m3[4:6, 4:6].numpy(), expected, atol=1e-7)
+
+
+def test_offset_rotation_bad_input():
+    with pytest.raises(ValueError, match="d_model must be even"):
+        offset_rotation(1, 7)
+    with pytest.raises(ValueError, match="base must be > 1"):
+        offset_rotation(1, 8, base=1.0)
+
+
+@pytest.mark.parametrize(("n", "d"), [(9, 8), (20, 64), (5, 7)])
+def test_concatenated_layout_against_its_formula(n, d):
+    pos = torch.arange(n, dtype=torch.float64)[:, None]
+    inv_freq = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+    expected = torch.cat([torch.sin(pos * inv_freq), torch.cos(pos * inv_freq)[:, : d // 2]], dim=1)
+    torch.testing.assert_close(sinusoidal_encoding_concatenated(n, d), expected.float())
+    order = concatenated_columns(d)
+    assert sorted(order.tolist()) == list(range(d))
+    with pytest.raises(ValueError, match="d_model >= 1"):
+        concatenated_columns(0)
+
+
+def test_gram_matrix_depends_only_on_the_offset():
+    d_model = 32
+    pe = sinusoidal_encoding(40, d_model).double()
+    gram = pe @ pe.T  # (P, P)
+    offsets = torch.arange(40, dtype=torch.float64)
+    freqs = 1 / 10000 ** (torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    expected = torch.cos((offsets[:, None] - offsets[None, :])[..., None] * freqs).sum(-1)
+    assert (gram - expected).abs().max().item() <= 2 * d_model * 2.0**-24
+
+
+def test_widget_over_its_range():
+    live = positional_widget(d_model=16, n_positions=20)
+    exercise(live)
+    position, n = live.controls["position"], live.controls["n_positions"]
+    n.value = 30
+    assert position.max == 29
+    position.value = 29
+    n.value = 10  # the slider follows and the update clamps; no error
+    assert position.max == 9 and position.value == 9 and live.last_error is None
+    live.controls["d_model"].value = 6
+    image = live.view.axes[0].images[0]
+    assert image.get_array().shape == (10, 6) and "p = 9" in live.readout.value
+    assert "‖PE(p)‖² = 3.00" in live.readout.value
+
+
+def test_widget_bad_input():
+    with pytest.raises(ValueError, match=r"even d_model.*got \(20, 7\)"):
+        positional_widget(d_model=7, n_positions=20)
+    with pytest.raises(ValueError, match="base must be one of"):
+        positional_widget(base=500.0)
+
+
+# --- exercises -----------------------------------------------------------------------------
+
+
+def sinusoidal_solution(n_positions, d_model, base):
+    pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (P, 1)
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float64)
+    angle = pos / base ** (two_i / d_model)  # (P, C/2)
+    return torch.stack([torch.sin(angle), torch.cos(angle)], dim=-1).reshape(n_positions, -1)[:, :d_model]
+
+
+def rotation_solution(k, d_model, base):
+    m = torch.zeros(d_model, d_model)
+    for i in range(d_model // 2):
+        a = k / base ** (2 * i / d_model)
+        block = torch.tensor([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+        m[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = block
+    return m
+
+
+def to_concatenated_solution(pe):
+    return torch.cat([pe[:, 0::2], pe[:, 1::2]], dim=1)
+
+
+def not_written(*args):
+    raise NotImplementedError
+
+
+def test_solutions_pass_and_stubs_are_not_done():
+    assert check_sinusoidal(sinusoidal_solution).passed
+    assert check_offset_rotation(rotation_solution).passed
+    assert check_to_concatenated(to_concatenated_solution).passed
+    for check in (check_sinusoidal, check_offset_rotation, check_to_concatenated):
+        assert "not done yet" in check(not_written).message
+
+
+def interleaved(n, d, base, exponent):
+    """Written-out wrong encodings: column j gets angle p / base^exponent(j, d); sin even, cos odd."""
+    p = torch.arange(n, dtype=torch.float64)[:, None]
+    j = torch.arange(d, dtype=torch.float64)
+    angle = p / base ** exponent(j, d)
+    return torch.where(torch.arange(d) % 2 == 0, torch.sin(angle), torch.cos(angle))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda n, d, b: torch.cat([sinusoidal_solution(n, d, b)[:, 0::2], sinusoidal_solution(n, d, b)[:, 1::2]], 1),
+         "concatenated layout"),
+        (lambda n, d, b: sinusoidal_solution(n, d, b).reshape(n, -1, 2).flip(-1).reshape(n, d), "swapped"),
+        (lambda n, d, b: interleaved(n, d, b, lambda j, d: j / d), "share one frequency"),
+        (lambda n, d, b: interleaved(n, d, b, lambda j, d: (j // 2) / d), "stop half way"),
+        (lambda n, d, b: sinusoidal_solution(n, d, 1 / b), "do not multiply"),
+        (lambda n, d, b: interleaved(n, d, b, lambda j, d: 2 * (j // 2)), "division by d_model"),
+        (lambda n, d, b: sinusoidal_solution(n, d, b)[:-1], "returned shape"),
+    ],
+)
+def test_sinusoidal_hints(wrong, hint):
+    result = check_sinusoidal(wrong)
+    assert not result.passed and hint in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda k, d, b: rotation_solution(k, d, b).T, "shifts back by k"),
+        (lambda k, d, b: rotation_solution(k, d, b ** 0.5), "instead of 2i"),
+        (lambda k, d, b: rotation_solution(k, d, b ** 1e-12), "its own angle"),
+        (lambda k, d, b: torch.eye(d), "identity"),
+        (lambda k, d, b: torch.ones(d), "returned shape"),
+    ],
+)
+def test_offset_rotation_hints(wrong, hint):
+    result = check_offset_rotation(wrong)
+    assert not result.passed and hint in result.message, result.message
+
+
+def test_offset_rotation_concatenated_hint():
+    def concatenated_pairs(k, d, b):  # rotates columns (i, i + d/2) together
+        m = torch.zeros(d, d)
+        h = d // 2
+        for i in range(h):
+            a = k / b ** (2 * i / d)
+            m[i, i], m[i, i + h], m[i + h, i], m[i + h, i + h] = math.cos(a), -math.sin(a), math.sin(a), math.cos(a)
+        return m
+
+    pe = sinusoidal_encoding_concatenated(12, 8).double()
+    assert (pe[:-3] @ concatenated_pairs(3, 8, 10000.0).double() - pe[3:]).abs().max() <= TOL  # right for *that* layout
+    result = check_offset_rotation(concatenated_pairs)
+    assert not result.passed and "concatenated layout" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda pe: pe.reshape(pe.shape[0], 2, -1).transpose(1, 2).reshape(pe.shape), "opposite conversion"),
+        (lambda pe: pe.clone(), "unchanged"),
+        (lambda pe: torch.cat([pe[:, 1::2], pe[:, 0::2]], dim=1), "cosines first"),
+        (lambda pe: torch.cat([pe[0::2], pe[1::2]], dim=0), "reordered the rows"),
+    ],
+)
+def test_to_concatenated_hints(wrong, hint):
+    result = check_to_concatenated(wrong)
+    assert not result.passed and hint in result.message, result.message
