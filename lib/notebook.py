@@ -32,8 +32,9 @@ def setup_notebook(seed: int = 0) -> None:
     torch.set_printoptions(precision=4, sci_mode=False)
     np.set_printoptions(precision=4, suppress=True)
     mpl.rcParams.update({
-        # NanumGothic has Hangul but not ᵀ, √ or σ; matplotlib falls back glyph by glyph.
-        "font.family": ["NanumGothic", "DejaVu Sans"],
+        # DejaVu Sans draws Latin, maths and the minus sign of log-axis ticks; matplotlib falls
+        # back glyph by glyph to NanumGothic (shipped by koreanize-matplotlib) for Hangul.
+        "font.family": ["DejaVu Sans", "NanumGothic"],
         "figure.figsize": (6.0, 3.2),
         "figure.dpi": 90,
     })
