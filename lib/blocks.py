@@ -1,0 +1,94 @@
+"""The encoder block: self-attention, then a position-wise feed-forward network, each wrapped
+in a residual connection (잔차 연결) and a LayerNorm.
+
+Post-LN, as in the paper:  x = LN(x + Attn(x)),       x = LN(x + FFN(x)).
+Pre-LN (`norm_first=True`): x = x + Attn(LN(x)),       x = x + FFN(LN(x)).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lib.heads import MultiHeadAttention
+
+
+class FeedForward(nn.Module):
+    """FFN(x) = max(0, x W₁ + b₁) W₂ + b₂, the same two linear maps at every position.
+
+    Shapes: x (B, T, C) -> hidden (B, T, F) -> (B, T, C).
+    """
+
+    def __init__(self, d_model: int, d_ff: int, *, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        hidden = torch.relu(self.linear1(x))  # (B, T, C) -> (B, T, F)
+        return self.linear2(self.dropout(hidden))  # (B, T, F) -> (B, T, C)
+
+
+class EncoderBlock(nn.Module):
+    """Multi-head self-attention and a feed-forward network, each with residual + LayerNorm.
+
+    `mask` is boolean, True = may attend (e.g. `lib.masks.padding_mask`). Dropout (default 0)
+    falls on each sublayer's output before the residual sum; the attention weights themselves
+    are not dropped.
+    Shapes: x (B, T, C), mask broadcastable to (B, T, T) -> x (B, T, C), weights (B, H, T, T).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        *,
+        dropout: float = 0.0,
+        norm_first: bool = False,
+        eps: float = 1e-5,
+    ) -> None:
+        super().__init__()
+        self.d_model, self.norm_first = d_model, norm_first
+        self.attn = MultiHeadAttention(d_model, n_heads)
+        self.ff = FeedForward(d_model, d_ff, dropout=dropout)
+        self.norm1 = nn.LayerNorm(d_model, eps=eps)
+        self.norm2 = nn.LayerNorm(d_model, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+
+    def _self_attend(self, x: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        out, weights = self.attn(x, x, x, mask)  # (B, T, C), (B, H, T, T)
+        return self.dropout(out), weights
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if x.dim() != 3 or x.shape[-1] != self.d_model:
+            raise ValueError(f"x must have shape (B, T, d_model={self.d_model}), got {tuple(x.shape)}")
+        if self.norm_first:  # Pre-LN: normalise the sublayer's input, keep the residual path clean
+            out, weights = self._self_attend(self.norm1(x), mask)
+            x = x + out  # (B, T, C)
+            x = x + self.dropout(self.ff(self.norm2(x)))  # (B, T, C)
+        else:  # Post-LN (the paper): normalise after each residual sum
+            out, weights = self._self_attend(x, mask)
+            x = self.norm1(x + out)  # (B, T, C)
+            x = self.norm2(x + self.dropout(self.ff(x)))  # (B, T, C)
+        return x, weights
+
+    @classmethod
+    def from_torch(cls, layer: nn.TransformerEncoderLayer) -> EncoderBlock:
+        """A copy holding the weights of a batch-first, ReLU `torch.nn.TransformerEncoderLayer`."""
+        if not layer.self_attn.batch_first or layer.activation is not F.relu:
+            raise ValueError("from_torch needs TransformerEncoderLayer(batch_first=True) with the ReLU activation")
+        if layer.linear1.bias is None:
+            raise ValueError("from_torch needs a TransformerEncoderLayer with biases (bias=True)")
+        d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
+        new = cls(
+            d_model, layer.self_attn.num_heads, d_ff,
+            dropout=layer.dropout.p, norm_first=layer.norm_first, eps=layer.norm1.eps,
+        )
+        new.attn = MultiHeadAttention.from_torch(layer.self_attn)
+        for ours, theirs in ((new.ff.linear1, layer.linear1), (new.ff.linear2, layer.linear2),
+                             (new.norm1, layer.norm1), (new.norm2, layer.norm2)):
+            ours.load_state_dict(theirs.state_dict())
+        return new
