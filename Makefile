@@ -12,8 +12,11 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 # Notebook paths for `make notebooks NB="notebooks/01_self_attention.ipynb"`; empty = all.
 NB     ?=
-# Spread notebooks over both cores (each notebook stays on one worker: --dist loadfile).
-# `make test XDIST=` runs them one after the other.
+# Extra pytest options for `unit` and `nbval`, e.g. make test PYTEST_ARGS="-x -v".
+PYTEST_ARGS ?=
+# Notebooks run two at a time, one per core (setup_notebook gives each kernel one torch
+# thread); --dist loadfile keeps all cells of a notebook on one worker. `XDIST=` runs them in
+# turn. The unit tests stay in one process: two workers made them about 3x slower here.
 XDIST  ?= -n 2 --dist loadfile
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -63,15 +66,15 @@ lint: venv
 	$(VENV)/bin/ruff check lib tests scripts
 
 unit: venv
-	$(PY) -m pytest tests --ignore=tests/e2e
+	$(PY) -m pytest tests --ignore=tests/e2e $(PYTEST_ARGS)
 
 # Strict: every stored output must be reproduced (no --nbval-lax).
 nbval: venv
 	@shopt -s nullglob; nbs=(notebooks/*.ipynb); \
 	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
 	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
-	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $${nbs[*]}"; \
-	$(PY) -m pytest $(NBVAL) "$${par[@]}" "$${nbs[@]}"
+	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $${nbs[*]}"; \
+	$(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) "$${nbs[@]}"
 
 e2e: venv
 	@if [ -d tests/e2e ]; then \

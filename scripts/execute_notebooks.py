@@ -69,7 +69,11 @@ def execute(path: Path, *, timeout: int, keep_widget_views: bool) -> float:
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if km.has_kernel:  # a kernel manager we pass in is ours to stop, not nbclient's
+            km.shutdown_kernel(now=True)
     seconds = time.perf_counter() - start
     clean(nb, keep_widget_views=keep_widget_views)
     nbformat.validate(nb)
