@@ -38,13 +38,29 @@ class CurrentEnvKernelSpecs(KernelSpecManager):
         return KernelSpec(resource_dir="", **get_kernel_dict())
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: how the kernel split a print is timing, not content."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
 def clean(nb: nbformat.NotebookNode, *, keep_widget_views: bool) -> None:
     """Drop metadata that changes on every run without changing the lesson."""
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-        if cell.cell_type != "code" or keep_widget_views:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = coalesce_streams(cell.outputs)
+        if keep_widget_views:
             continue
         for output in cell.outputs:
             data = output.get("data", {})
