@@ -177,15 +177,6 @@ def test_minibatches_are_seeded_rows_of_the_data():
         assert torch.equal(by, bx.flip(-1))  # inputs and targets stay paired
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models train faster on one thread (two threads spin against each other on 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def fit(seed=0, dropout=0.0, n_steps=60):
     x, y = toy_task("copy", 256, 5, 6, seed=0)
     torch.manual_seed(0)

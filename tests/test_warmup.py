@@ -170,15 +170,6 @@ def reversal_run(seed: int, warm: bool):
     return np.array(losses), evaluate(model, *toy_task("reverse", 1000, 8, 10, seed=1))[1]
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models train faster on one thread (two threads spin against each other on 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_warmup_learns_where_no_warmup_stays_at_chance(seed, one_thread):
     warm_losses, warm_acc = reversal_run(seed, warm=True)
