@@ -26,12 +26,13 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab test lint unit nbval e2e notebooks clean
+.PHONY: help venv lab test lint unit nbval e2e notebooks bench clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
 	@echo "make test       lint + unit tests + notebooks re-run and compared (nbval) + browser test"
 	@echo "make notebooks  re-execute notebooks in place (NB=\"path.ipynb ...\" for some)"
+	@echo "make bench      notebook, widget and attention timings -> bench/RESULTS.md (ARGS=--fresh-clone adds set-up times)"
 	@echo "make lint       ruff on lib/ tests/ scripts/"
 	@echo "make unit | nbval | e2e   one part of 'make test'"
 	@echo "make venv       create/update .venv only;  make clean  remove .venv and caches"
@@ -84,6 +85,12 @@ e2e: venv
 # --- outputs ----------------------------------------------------------------------------
 notebooks: venv
 	$(PY) scripts/execute_notebooks.py $(NB)
+
+# --- speed ----------------------------------------------------------------------------
+# About 2 minutes; ARGS=--fresh-clone also times `make test` and `make lab` on a clone (~5 min more).
+ARGS ?=
+bench: venv
+	$(PY) scripts/bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -62,8 +62,9 @@ def attention_scores(q: torch.Tensor, k: torch.Tensor, *, scale: bool = True) ->
 
     Shapes: q (..., T, D), k (..., S, D) -> (..., T, S).
     """
-    scores = q @ k.transpose(-2, -1)  # (..., T, D) @ (..., D, S) -> (..., T, S)
-    return scores / math.sqrt(q.shape[-1]) if scale else scores
+    if scale:  # scaling q (T·D numbers) is cheaper than scaling the scores (T·S numbers)
+        q = q * (1.0 / math.sqrt(q.shape[-1]))
+    return q @ k.transpose(-2, -1)  # (..., T, D) @ (..., D, S) -> (..., T, S)
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -1,0 +1,602 @@
+"""Measure the series' speed and write it as a Markdown table (`make bench`).
+
+Usage:
+    .venv/bin/python scripts/bench.py                  # notebooks, widgets, attention (~2-4 min)
+    .venv/bin/python scripts/bench.py --fresh-clone    # + `make test` / `make lab` on a fresh clone (~10 min)
+    .venv/bin/python scripts/bench.py --fresh-clone --worktree   # the same on uncommitted work
+    .venv/bin/python scripts/bench.py --only "01_*" --updates 40 --out -   # some notebooks, to stdout
+
+What it measures, on this machine, in one run:
+1. Each notebook top to bottom: every cell executed in a fresh kernel of this Python
+   (nbclient, on an in-memory copy run from a temporary copy of notebooks/; nothing is written
+   back), with and without the kernel start-up, and the total.
+2. Each widget the notebook displays: the kernel walks the widget tree (`.children`) of every
+   displayed widget, and for each control (slider, dropdown, toggle, checkbox) sets `.value`
+   programmatically at least N times; one update is the time from the assignment until the
+   widget's ipywidgets.Image holds the new PNG (compute + draw + encode + send). Median per widget.
+3. lib.attention.scaled_dot_product_attention vs torch.nn.functional.scaled_dot_product_attention
+   for n = 128, 512, 2048 (batch 1, 8 heads, d_k 64, no mask), median of repeated calls, as a ratio.
+4. With --fresh-clone: `git clone` of this repository into a temp dir (pip's cache stays warm),
+   then the wall time of `make test`, and of `make lab` until its URL answers (fresh, then again
+   with the venv in place). Without the flag, the previous fresh-clone numbers are kept.
+
+Results go to bench/RESULTS.md (the table the README shows) and bench/RESULTS.json (raw numbers;
+its fresh-clone part is carried over when a run is made without --fresh-clone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+PROBE_MARK = "@@bench-widgets@@"
+
+# Targets from the issue (seconds, seconds, milliseconds, ratio).
+NOTEBOOK_TARGET_S = 15.0
+SERIES_TARGET_S = 90.0
+WIDGET_TARGET_MS = 20.0
+ATTENTION_TARGET_RATIO = 1.5
+
+# Runs inside the notebook's kernel after the last cell. It finds the displayed widgets by the
+# model ids of the notebook's widget-view outputs, walks their `.children`, moves each control
+# and times until an Image in the same tree has a new value.
+WIDGET_PROBE = r'''
+def _bench_widgets(views, n_updates):
+    import json, math, statistics, time
+    import ipywidgets as W
+    from ipywidgets.widgets import widget as _widget_module
+
+    registry = _widget_module._instances  # model_id -> widget (ipywidgets 8)
+    not_controls = (W.Image, W.HTML, W.HTMLMath, W.Label, W.Output, W.Valid, W.Play,
+                    W.Text, W.Textarea, W.Password, W.Box)
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", ()) or ():
+            yield from walk(child)
+
+    def bounce(points, start, n):
+        """n values from `points`, walking up and down, never the same twice in a row."""
+        if len(points) < 2:
+            return []
+        i = points.index(start) if start in points else 0
+        step, out = 1, []
+        while len(out) < n:
+            if not 0 <= i + step < len(points):
+                step = -step
+            i += step
+            out.append(points[i])
+        return out
+
+    def values_for(c, n):
+        if isinstance(c, (W.Checkbox, W.ToggleButton)):
+            return [not c.value if k % 2 == 0 else c.value for k in range(n)]
+        options = getattr(c, "_options_values", None)
+        if options is not None and not isinstance(c.value, tuple):
+            return bounce(list(options), c.value, n)
+        if isinstance(c, W.FloatLogSlider):
+            points = [c.base ** (c.min + k * (c.max - c.min) / 20) for k in range(21)]
+            return bounce(points, min(points, key=lambda p: abs(p - c.value)), n)
+        if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and hasattr(c, "min"):
+            if isinstance(c.value, int):
+                step = int(getattr(c, "step", 1) or 1)
+                points = list(range(int(c.min), int(c.max) + 1, step))
+                if len(points) > 21:
+                    points = sorted({points[round(k * (len(points) - 1) / 20)] for k in range(21)})
+            else:
+                step = float(getattr(c, "step", 0) or (c.max - c.min) / 20)
+                count = max(1, min(20, int(math.floor((c.max - c.min) / step + 1e-9))))
+                points = sorted({round(c.min + round(k * (c.max - c.min) / count / step) * step, 10)
+                                 for k in range(count + 1)})
+            start = min(points, key=lambda p: abs(p - c.value))
+            return bounce(points, start, n)
+        return []
+
+    report = []
+    for cell, model_id in views:
+        root = registry.get(model_id)
+        entry = {"cell": cell, "type": type(root).__name__ if root else None, "controls": []}
+        report.append(entry)
+        if root is None:
+            entry["error"] = "displayed widget not found in the kernel"
+            continue
+        tree = list(walk(root))
+        images = [w for w in tree if isinstance(w, W.Image)]
+        controls = [w for w in tree if isinstance(w, W.ValueWidget) and not isinstance(w, not_controls)]
+        stamp = {}
+        def seen(change, stamp=stamp):
+            stamp["t"] = time.perf_counter()
+        for img in images:
+            img.observe(seen, names="value")
+        try:
+            for c in controls:
+                label = c.description or type(c).__name__
+                values = values_for(c, n_updates)
+                if not values:
+                    entry["controls"].append({"label": label, "skipped": type(c).__name__})
+                    continue
+                original, times, unchanged, errors = c.value, [], 0, []
+                for v in values:
+                    before = [bytes(i.value) for i in images]
+                    stamp.clear()
+                    t0 = time.perf_counter()
+                    c.value = v
+                    t1 = time.perf_counter()
+                    times.append((stamp.get("t", t1) - t0) * 1000.0)
+                    if images and [bytes(i.value) for i in images] == before:
+                        unchanged += 1
+                    if getattr(root, "last_error", None) is not None:  # lib.widgets.LiveFigure keeps it
+                        errors.append(repr(root.last_error))
+                c.value = original
+                entry["controls"].append({"label": label, "kind": type(c).__name__, "ms": times,
+                                          "unchanged": unchanged, "errors": errors[:3]})
+        finally:
+            for img in images:
+                img.unobserve(seen, names="value")
+        entry["images"] = len(images)
+    print(PROBE_MARK + json.dumps(report))
+'''
+
+
+# --- machine -------------------------------------------------------------------------------
+def machine_info() -> dict:
+    import torch
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gib = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit or "uncommitted",
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "memory_gib": mem_gib,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "load_before": round(os.getloadavg()[0], 2),
+    }
+
+
+# --- notebooks and widgets -------------------------------------------------------------------
+def copy_notebooks(tmp: Path) -> Path:
+    """notebooks/ copied into tmp, the rest of the repo symlinked beside it (../data resolves)."""
+    for entry in REPO.iterdir():
+        if entry.name not in {"notebooks", ".git", ".venv"}:
+            (tmp / entry.name).symlink_to(entry)
+    shutil.copytree(REPO / "notebooks", tmp / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return tmp / "notebooks"
+
+
+def bench_notebook(path: Path, n_updates: int, timeout: int) -> dict:
+    """Run one notebook top to bottom in a fresh kernel, then time its widgets' updates."""
+    import nbformat
+    from ipykernel.kernelspec import get_kernel_dict
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(resource_dir="", **get_kernel_dict())
+
+    nb = nbformat.read(path, as_version=4)
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    client = NotebookClient(
+        nb, km=km, timeout=timeout, allow_errors=False, record_timing=False,
+        store_widget_state=False, resources={"metadata": {"path": str(path.parent)}},
+    )  # fmt: skip
+    client.reset_execution_trackers()
+    start = time.perf_counter()
+    try:
+        _run_with_probe(client, nb, n_updates, start)
+    finally:
+        if km.has_kernel:  # nbclient leaves a kernel it did not create running
+            km.shutdown_kernel(now=False)
+    probe = nb.cells[-1]
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    widgets = json.loads(text.split(PROBE_MARK, 1)[1].splitlines()[0]) if PROBE_MARK in text else []
+    for w in widgets:
+        all_ms = [ms for c in w["controls"] for ms in c.get("ms", [])]
+        w["updates"] = len(all_ms)
+        w["median_ms"] = statistics.median(all_ms) if all_ms else None
+        w["p90_ms"] = statistics.quantiles(all_ms, n=10)[-1] if len(all_ms) >= 10 else None
+        w["unchanged"] = sum(c.get("unchanged", 0) for c in w["controls"])
+        for c in w["controls"]:
+            if c.get("ms"):
+                c["median_ms"] = statistics.median(c["ms"])
+                del c["ms"]
+    return {"notebook": path.name, "kernel_s": client.bench_kernel_s, "run_s": client.bench_run_s, "widgets": widgets}
+
+
+def _run_with_probe(client, nb, n_updates: int, start: float) -> None:
+    """Start the kernel, run every cell (timed), then the widget probe (appended in memory only)."""
+    import nbformat
+
+    with client.setup_kernel():
+        client.bench_kernel_s = time.perf_counter() - start
+        t0 = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        client.bench_run_s = time.perf_counter() - t0
+        views = [
+            (index, out["data"][WIDGET_VIEW]["model_id"])
+            for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code"
+            for out in cell.outputs
+            if WIDGET_VIEW in out.get("data", {})
+        ]
+        probe = nbformat.v4.new_code_cell(
+            f"{WIDGET_PROBE}\nPROBE_MARK = {PROBE_MARK!r}\n_bench_widgets({views!r}, {n_updates})\ndel _bench_widgets"
+        )
+        nb.cells.append(probe)  # in memory only; the file is never written
+        client.execute_cell(probe, len(nb.cells) - 1)
+
+
+# --- attention -----------------------------------------------------------------------------
+def bench_attention(sizes=(128, 512, 2048), n_heads=8, d_k=64, budget_s=2.0) -> list[dict]:
+    """Both implementations with 1 torch thread (as lib.notebook.setup_notebook sets) and with all cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    rows = []
+    try:
+        for threads in sorted({1, os.cpu_count() or 1}):
+            torch.set_num_threads(threads)
+            rows += [dict(row, threads=threads) for row in _bench_attention(sizes, n_heads, d_k, budget_s)]
+    finally:
+        torch.set_num_threads(before)
+    return rows
+
+
+def _bench_attention(sizes, n_heads: int, d_k: int, budget_s: float) -> list[dict]:
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    from lib.attention import scaled_dot_product_attention
+
+    def torch_math(q, k, v):  # PyTorch's own unfused path: it materialises the (T, S) weights, as lib must
+        with sdpa_kernel(SDPBackend.MATH):
+            return F.scaled_dot_product_attention(q, k, v)
+
+    gen = torch.Generator().manual_seed(0)
+    rows = []
+    for n in sizes:
+        q, k, v = torch.randn(3, 1, n_heads, n, d_k, generator=gen).unbind(0)  # (B, H, T, D) each
+        calls = {
+            "lib": lambda q=q, k=k, v=v: scaled_dot_product_attention(q, k, v),
+            "torch": lambda q=q, k=k, v=v: F.scaled_dot_product_attention(q, k, v),
+            "math": lambda q=q, k=k, v=v: torch_math(q, k, v),
+        }
+        with torch.inference_mode():
+            out_lib, _ = calls["lib"]()
+            torch.testing.assert_close(out_lib, calls["torch"](), rtol=1e-4, atol=1e-5)
+            t0 = time.perf_counter()
+            calls["lib"]()
+            repeats = int(min(200, max(7, budget_s / max(time.perf_counter() - t0, 1e-6) / 2)))
+            times = {name: [] for name in calls}
+            for r in range(repeats):
+                order = list(calls) if r % 2 == 0 else list(calls)[::-1]  # same conditions for all
+                for name in order:
+                    t0 = time.perf_counter()
+                    calls[name]()
+                    times[name].append((time.perf_counter() - t0) * 1000.0)
+        lib_ms, torch_ms, math_ms = (statistics.median(times[name]) for name in ("lib", "torch", "math"))
+        rows.append({"n": n, "lib_ms": lib_ms, "torch_ms": torch_ms, "math_ms": math_ms,
+                     "ratio": lib_ms / torch_ms, "math_ratio": lib_ms / math_ms, "repeats": repeats})
+    return rows
+
+
+# --- fresh clone ---------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env() -> dict:
+    """The caller's environment without this venv, so `make` finds the system python3."""
+    env = dict(os.environ)
+    venv = env.pop("VIRTUAL_ENV", None)
+    bin_dirs = {str(Path(sys.executable).parent)} | ({str(Path(venv) / "bin")} if venv else set())
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p not in bin_dirs)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def clone(dest: Path, worktree: bool) -> str:
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", "HEAD"], capture_output=True)
+    if head.returncode == 0 and not worktree:
+        subprocess.run(["git", "clone", "--quiet", str(REPO), str(dest)], check=True)
+        return "git clone of HEAD"
+    # Work not committed yet: copy what a commit would hold (tracked + untracked, not ignored).
+    files = (
+        subprocess.run(
+            ["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for rel in filter(None, files):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, dest / rel)
+    return "copy of the working tree (tracked and untracked files, not ignored)"
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+def time_lab(workdir: Path, env: dict, log: Path, timeout: float = 900.0) -> float | None:
+    """`make lab` in workdir; seconds until its URL answers 200 (None if it never does)."""
+    port, token = free_port(), secrets.token_hex(16)
+    url = f"http://127.0.0.1:{port}/lab?token={token}"
+    run_env = dict(env, JUPYTER_TOKEN=token)
+    with log.open("ab") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            ["make", "lab", f"PORT={port}"], cwd=workdir, env=run_env, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            while time.perf_counter() - start < timeout and proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as resp:
+                        if resp.status == 200:
+                            return time.perf_counter() - start
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+                time.sleep(0.2)
+            return None
+        finally:
+            stop_group(proc)
+
+
+def bench_fresh_clone(keep: bool, worktree: bool) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-clone-"))
+    env, result = clean_env(), {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    try:
+        for name in ("test", "lab"):
+            (tmp / name).mkdir()
+            result["source"] = clone(tmp / name, worktree)
+        log = tmp / "fresh.log"
+        print(f"  fresh clone: make test (log: {log}) ...", flush=True)
+        start = time.perf_counter()
+        with log.open("ab") as out:
+            rc = subprocess.run(
+                ["make", "test"], cwd=tmp / "test", env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            ).returncode  # fmt: skip
+        result["make_test_s"], result["make_test_rc"] = time.perf_counter() - start, rc
+        print(f"  fresh clone: make test {result['make_test_s']:.0f} s (exit {rc}); make lab ...", flush=True)
+        result["make_lab_fresh_s"] = time_lab(tmp / "lab", env, log)
+        result["make_lab_again_s"] = time_lab(tmp / "lab", env, log)
+        text = log.read_text(errors="replace")
+        # The closing lines of each step (pytest's "N passed in S s", skips), to show what ran.
+        keys = (" passed", " failed", " skipped", "All checks passed", "does not exist yet")
+        result["make_test_summary"] = [line.strip("= ") for line in text.splitlines() if any(k in line for k in keys)]
+        if rc != 0:
+            result["log_tail"] = text[-2000:]
+    finally:
+        if keep:
+            print(f"  kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+# --- report --------------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "**missed**"
+
+
+def fmt(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def control_cell(c: dict) -> str:
+    if "median_ms" not in c:
+        return f"{c['label']} (skipped)"
+    same = f" [{c['unchanged']} same]" if c.get("unchanged") else ""
+    errors = f" [errors: {'; '.join(c['errors'])}]" if c.get("errors") else ""
+    return f"{c['label']} {fmt(c['median_ms'])}{same}{errors}"
+
+
+def markdown(res: dict) -> str:
+    m = res["machine"]
+    lines = [
+        "# Benchmark",
+        "",
+        f"Measured by `make bench` (`scripts/bench.py`) on {m['date']}, commit {m['commit']}.",
+        f"Machine: {m['cpu']}, {m['cores']} cores ({m['torch_threads']} torch threads), "
+        f"{m['memory_gib']} GiB, {m['os']}; Python {m['python']}, torch {m['torch']}; "
+        f"load average {m['load_before']} when it started.",
+        "",
+        "## Notebooks, top to bottom",
+        "",
+        "Every cell run in a fresh kernel (nbclient); the kernel's start-up shown apart.",
+        "",
+        f"| notebook | all cells (s) | with kernel start (s) | target < {NOTEBOOK_TARGET_S:.0f} s |",
+        "|---|---:|---:|---|",
+    ]
+    if not res["notebooks"]:
+        lines[-3:] = ["Not measured in this run (`--skip-notebooks`)."]
+    for nb in res["notebooks"]:
+        total = nb["run_s"] + nb["kernel_s"]
+        lines.append(f"| {nb['notebook']} | {nb['run_s']:.1f} | {total:.1f} | {verdict(total < NOTEBOOK_TARGET_S)} |")
+    run = sum(nb["run_s"] for nb in res["notebooks"])
+    total = run + sum(nb["kernel_s"] for nb in res["notebooks"])
+    if res["notebooks"]:
+        lines.append(
+            f"| **series** | **{run:.1f}** | **{total:.1f}** | {verdict(total < SERIES_TARGET_S)} "
+            f"(< {SERIES_TARGET_S:.0f} s) |"
+        )
+    lines += [
+        "",
+        "## Widgets, one update",
+        "",
+        "A control's `.value` set from the kernel until the widget's Image holds the new PNG "
+        "(compute, draw, encode, send); every control of the widget moved across its range.",
+        "",
+        f"| notebook | widget (cell) | controls: median ms | updates | median (ms) | p90 (ms) "
+        f"| target ≤ {WIDGET_TARGET_MS:.0f} ms |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for nb in res["notebooks"]:
+        for w in nb["widgets"]:
+            per = ", ".join(control_cell(c) for c in w["controls"])
+            flag = (
+                f" ({w['unchanged']} of {w['updates']} updates left the image as it was¹)" if w.get("unchanged") else ""
+            )
+            ok = w["median_ms"] is not None and w["median_ms"] <= WIDGET_TARGET_MS
+            lines.append(
+                f"| {nb['notebook']} | {w['type']} ({w['cell']}) | {per or w.get('error', '—')} | {w['updates']} "
+                f"| {fmt(w['median_ms'])} | {fmt(w['p90_ms'])} | {verdict(ok)}{flag} |"
+            )
+    if any(w.get("unchanged") for nb in res["notebooks"] for w in nb["widgets"]):
+        lines += [
+            "",
+            "¹ Counted per control in brackets. A control may legitimately change only the read-out in some "
+            "states (e.g. a mode that gives the same weights); a slider that never changes the plot is a bug, "
+            "which the browser test (`make e2e`) fails on.",
+        ]
+    lines += [
+        "",
+        "## Attention: `lib` vs `torch`",
+        "",
+        "`lib.attention.scaled_dot_product_attention` (also returns the weights) against "
+        "`torch.nn.functional.scaled_dot_product_attention`; batch 1, 8 heads, d_k = 64, no mask, "
+        "float32, inference mode, median of interleaved calls in the same run. "
+        "The notebooks run with 1 torch thread (`setup_notebook`). "
+        "*torch math* is PyTorch's own unfused backend (`sdpa_kernel(SDPBackend.MATH)`), which, like lib, "
+        "writes the full (T, S) weight matrix; the default fused kernel never does.",
+        "",
+        f"| n | torch threads | lib (ms) | torch (ms) | torch math (ms) | lib / torch | lib / torch math "
+        f"| calls each | target ≤ {ATTENTION_TARGET_RATIO} |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in res["attention"]:
+        lines.append(
+            f"| {row['n']} | {row.get('threads', '—')} | {row['lib_ms']:.2f} | {row['torch_ms']:.2f} "
+            f"| {row['math_ms']:.2f} | {row['ratio']:.2f} | {row['math_ratio']:.2f} | {row['repeats']} "
+            f"| {verdict(row['ratio'] <= ATTENTION_TARGET_RATIO)} |"
+        )
+    fresh = res.get("fresh_clone")
+    lines += ["", "## Fresh clone (pip's cache warm)", ""]
+    if not fresh:
+        lines.append("Not measured yet: `make bench ARGS=--fresh-clone` (about 10 minutes).")
+    else:
+        lines += [
+            f"Measured {fresh['date']} on a {fresh['source']} in a temp dir.",
+            "",
+            "| command | wall time (s) |",
+            "|---|---:|",
+            f"| `make test` (creates .venv, then lint, unit, nbval, e2e) | {fmt(fresh.get('make_test_s'), 0)}"
+            + ("" if fresh.get("make_test_rc") == 0 else f" (exit {fresh.get('make_test_rc')})")
+            + " |",
+            f"| `make lab` until its URL answers (creates .venv) | {fmt(fresh.get('make_lab_fresh_s'), 0)} |",
+            f"| `make lab` until its URL answers (.venv exists) | {fmt(fresh.get('make_lab_again_s'), 0)} |",
+        ]
+        if fresh.get("make_test_summary"):
+            lines += ["", "`make test` in that clone: " + "; ".join(fresh["make_test_summary"]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="bench/RESULTS.md", help="Markdown file, or - for stdout only")
+    parser.add_argument("--only", default="*.ipynb", help="glob of notebooks/ to run (default: all)")
+    parser.add_argument("--updates", type=int, default=20, help="updates per control (>= 20)")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--fresh-clone", action="store_true", help="also time make test / make lab on a clone")
+    parser.add_argument("--keep-clone", action="store_true", help="keep the fresh clone's temp dir")
+    parser.add_argument(
+        "--worktree", action="store_true", help="fresh clone = copy of the working tree, not `git clone` of HEAD"
+    )
+    parser.add_argument("--skip-notebooks", action="store_true", help="attention (and fresh clone) only")
+    args = parser.parse_args(argv)
+    if args.updates < 20:
+        parser.error("--updates must be at least 20")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+
+    out = None if args.out == "-" else (REPO / args.out if not Path(args.out).is_absolute() else Path(args.out))
+    previous = {}
+    if out and out.with_suffix(".json").exists():
+        previous = json.loads(out.with_suffix(".json").read_text())
+
+    res = {"machine": machine_info(), "notebooks": []}
+    print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, torch {res['machine']['torch']}")
+    if not args.skip_notebooks:
+        with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:
+            nb_dir = copy_notebooks(Path(tmp))
+            for path in sorted(nb_dir.glob(args.only)):
+                nb = bench_notebook(path, args.updates, args.timeout)
+                res["notebooks"].append(nb)
+                widgets = ", ".join(f"{fmt(w['median_ms'])} ms" for w in nb["widgets"]) or "no widget"
+                print(f"  {nb['notebook']}: {nb['run_s']:.1f} s (+{nb['kernel_s']:.1f} s kernel); widgets {widgets}")
+    res["attention"] = bench_attention()
+    for row in res["attention"]:
+        print(
+            f"  attention n={row['n']}, {row['threads']} thread(s): lib {row['lib_ms']:.2f} ms, "
+            f"torch {row['torch_ms']:.2f} ms, ratio {row['ratio']:.2f}"
+        )
+    res["fresh_clone"] = (
+        bench_fresh_clone(args.keep_clone, args.worktree) if args.fresh_clone else previous.get("fresh_clone")
+    )
+
+    text = markdown(res)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n")
+    print("\n" + text)
+    if out:
+        print(f"wrote {out.relative_to(REPO) if out.is_relative_to(REPO) else out} and its .json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
