@@ -116,6 +116,14 @@ def test_masking_widget_over_its_range(gen):
     assert "5 pad token(s)" in live.readout.value and live.last_error is None
 
 
+def test_masking_widget_escapes_tokens(gen):
+    live = masking_widget(torch.randn(4, 4, generator=gen), ["<s>", "a&b", "<b>", "c"])
+    live.controls["n_pad"].value = 0
+    live.controls["T"].value = 4
+    assert "sequence: &lt;s&gt; a&amp;b &lt;b&gt; c<br>" in live.readout.value
+    assert "<s>" not in live.readout.value and live.last_error is None
+
+
 def test_masking_widget_image_keeps_its_size(gen):
     live = masking_widget(torch.randn(5, 5, generator=gen))
     shapes = set()

@@ -14,7 +14,7 @@ from lib.positional import (
     sinusoidal_encoding,
     sinusoidal_encoding_concatenated,
 )
-from lib.widgets.positional import positional_widget
+from lib.widgets.positional import MAX_D_MODEL, MAX_POSITIONS, positional_widget
 
 # float32 entries of size <= 1 are off by at most 2^-24; a 2-term sum with |weights| <= 1 and
 # the rounding of M itself stay below 4 * 2^-24 (see notebook 07).
@@ -79,6 +79,7 @@ def test_gram_matrix_depends_only_on_the_offset():
 
 def test_widget_over_its_range():
     live = positional_widget(d_model=16, n_positions=20)
+    background = live.view._background  # the cached static figure
     exercise(live)
     position, n = live.controls["position"], live.controls["n_positions"]
     n.value = 30
@@ -88,8 +89,17 @@ def test_widget_over_its_range():
     assert position.max == 9 and position.value == 9 and live.last_error is None
     live.controls["d_model"].value = 6
     image = live.view.axes[0].images[0]
-    assert image.get_array().shape == (10, 6) and "p = 9" in live.readout.value
-    assert "‖PE(p)‖² = 3.00" in live.readout.value
+    table = image.get_array()  # always the maximum size; cells beyond (positions, d_model) are masked (grey)
+    assert table.shape == (MAX_POSITIONS, MAX_D_MODEL)
+    assert np.ma.count(table) == 10 * 6 and table[:10, :6].mask.sum() == 0
+    assert "p = 9" in live.readout.value and "‖PE(p)‖² = 3.00" in live.readout.value
+    sin_dots, cos_dots = live.view.axes[1].lines[:2]
+    assert np.isfinite(sin_dots.get_ydata()).sum() == 3 and np.isfinite(cos_dots.get_ydata()).sum() == 3
+    similarity = live.view.axes[2].lines[0].get_ydata()
+    assert np.isfinite(similarity).sum() == 10 and similarity[9] == pytest.approx(1.0)
+    live.controls["base"].value = 100.0
+    # no control ever needed a full redraw (new limits, ticks or layout): the background is the same
+    assert live.view._background is background
 
 
 def test_widget_bad_input():

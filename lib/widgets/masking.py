@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -67,7 +68,7 @@ def masking_widget(scores: torch.Tensor, tokens: Sequence[str] | None = None) ->
         mask_map.update(_padded(mask, n))
         weight_map.update(_padded(weights, n))
         empty = [t for t in range(T) if not mask[t].any()]
-        words = [tokens[i] for i in range(T - n_pad)]  # the sentence's first T - n_pad tokens
+        words = [html.escape(tokens[i]) for i in range(T - n_pad)]  # the first T - n_pad tokens, as text
         pads = ["&lt;pad&gt;"] * n_pad
         seq = " ".join(words + pads if pad_side == "right" else pads + words)
         sums = " ".join("nan" if np.isnan(x) else f"{x:.2f}" for x in weights.sum(-1).tolist())
