@@ -544,6 +544,25 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def paste_into_readme(text: str) -> None:
+    """Replace the README's table between the bench markers (headings one level down)."""
+    readme = REPO / "README.md"
+    body = readme.read_text()
+    if README_START not in body or README_END not in body:
+        print(f"README.md has no {README_START} ... {README_END} markers; not updated")
+        return
+    table = "\n".join(
+        "#" + line if line.startswith("## ") else line for line in text.splitlines()[1:]  # drop the title
+    ).strip()
+    head, rest = body.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    print("pasted the table into README.md")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/RESULTS.md", help="Markdown file, or - for stdout only")
@@ -592,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
         out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n")
+        if out == REPO / "bench" / "RESULTS.md" and args.only == "*.ipynb":
+            paste_into_readme(text)
     print("\n" + text)
     if out:
         print(f"wrote {out.relative_to(REPO) if out.is_relative_to(REPO) else out} and its .json")
