@@ -69,7 +69,7 @@ lint: venv
 unit: venv
 	$(PY) -m pytest tests --ignore=tests/e2e $(PYTEST_ARGS)
 
-# Strict: every stored output must be reproduced (no --nbval-lax).
+# Strict mode: every stored text output must be reproduced exactly (nbval's lax mode is never used).
 nbval: venv
 	@shopt -s nullglob; nbs=(notebooks/*.ipynb); \
 	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
