@@ -10,6 +10,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
+from matplotlib.patches import StepPatch
 from matplotlib.text import Text
 
 
@@ -96,3 +97,26 @@ def update_bars(container: BarContainer, values) -> None:
         raise ValueError(f"{len(container.patches)} bars, {len(v)} new values")
     for patch, height in zip(container.patches, v, strict=True):
         patch.set_height(float(height))
+
+
+def histogram_bars(ax: Axes, edges, heights, *, ylim=(0.0, 0.6), color="C0") -> StepPatch:
+    """Filled histogram bars on fixed bin edges, drawn as ONE artist (fast to repaint).
+
+    Update the heights in place with `update_histogram`; the edges never change.
+    Shapes: edges (E,), heights (E-1,).
+    """
+    edges, heights = np.asarray(edges, dtype=float), to_numpy(heights)
+    if heights.shape != (edges.size - 1,):
+        raise ValueError(f"{edges.size} edges need {edges.size - 1} heights, got shape {heights.shape}")
+    patch = ax.stairs(heights, edges, fill=True, color=color, alpha=0.8)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(*ylim)
+    return patch
+
+
+def update_histogram(patch: StepPatch, heights) -> None:
+    """New bar heights for `histogram_bars`, same bins."""
+    heights = to_numpy(heights)
+    if heights.shape != patch.get_data().values.shape:
+        raise ValueError(f"{patch.get_data().values.shape} bars, new heights of shape {heights.shape}")
+    patch.set_data(values=heights)

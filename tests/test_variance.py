@@ -15,6 +15,7 @@ from lib.checks.variance import (
     check_scaled_scores,
     check_variance_standard_error,
 )
+from lib.plots import histogram_bars, update_histogram
 from lib.variance import (
     density_histogram,
     normal_pdf,
@@ -25,7 +26,7 @@ from lib.variance import (
     score_kurtosis,
     variance_standard_error,
 )
-from lib.widgets.variance import histogram_bars, update_histogram, variance_widget
+from lib.widgets.variance import variance_widget
 
 Z = 4  # tolerance in standard errors for every sampled statistic below
 

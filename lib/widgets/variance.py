@@ -9,10 +9,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.patches import StepPatch
 
-from lib.plots import bars, to_numpy, update_bars
+from lib.plots import bars, histogram_bars, to_numpy, update_bars, update_histogram
 from lib.variance import (
     density_histogram,
     normal_pdf,
@@ -23,29 +21,6 @@ from lib.variance import (
     variance_standard_error,
 )
 from lib.widgets import FigureView, LiveFigure, slider
-
-
-def histogram_bars(ax: Axes, edges, heights, *, ylim=(0.0, 0.6), color="C0") -> StepPatch:
-    """Filled histogram bars on fixed bin edges, drawn as ONE artist (fast to repaint).
-
-    Update the heights in place with `update_histogram`; the edges never change.
-    Shapes: edges (E,), heights (E-1,).
-    """
-    edges, heights = np.asarray(edges, dtype=float), to_numpy(heights)
-    if heights.shape != (edges.size - 1,):
-        raise ValueError(f"{edges.size} edges need {edges.size - 1} heights, got shape {heights.shape}")
-    patch = ax.stairs(heights, edges, fill=True, color=color, alpha=0.8)
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(*ylim)
-    return patch
-
-
-def update_histogram(patch: StepPatch, heights) -> None:
-    """New bar heights for `histogram_bars`, same bins."""
-    heights = to_numpy(heights)
-    if heights.shape != patch.get_data().values.shape:
-        raise ValueError(f"{patch.get_data().values.shape} bars, new heights of shape {heights.shape}")
-    patch.set_data(values=heights)
 
 
 def variance_widget(
