@@ -10,6 +10,17 @@ from lib.attention import scaled_dot_product_attention
 from lib.checks import Mistake, Result, check_function
 from lib.heads import merge_heads, split_heads
 
+# The most common split mistake, shared by the split and the per-head-weights exercises.
+STRAIGHT_VIEW_HINT = (
+    "reshaping straight to (B, H, T, D) mixes words across heads: the memory order is "
+    "(B, T, C), so first view as (B, T, H, D), then .transpose(1, 2)."
+)
+
+
+def _straight_view(x: torch.Tensor, h: int) -> torch.Tensor:
+    """The wrong split: (B, T, C) reshaped directly to (B, H, T, C/H)."""
+    B, T, C = x.shape
+    return x.reshape(B, h, T, C // h)
 
 def _randn(*shape: int, g: torch.Generator) -> torch.Tensor:
     return torch.randn(*shape, generator=g)
@@ -30,18 +41,12 @@ def check_split_heads(student_fn) -> Result:
         B, T, C = x.shape
         return x.view(B, T, h, C // h)
 
-    def straight_view(x, h):
-        B, T, C = x.shape
-        return x.reshape(B, h, T, C // h)
-
     def interleaved(x, h):
         B, T, C = x.shape
         return x.reshape(B, T, C // h, h).permute(0, 3, 1, 2)
 
     mistakes = [
-        Mistake(straight_view,
-                "reshaping straight to (B, H, T, D) mixes words across heads: the memory order is "
-                "(B, T, C), so first view as (B, T, H, D), then .transpose(1, 2)."),
+        Mistake(_straight_view, STRAIGHT_VIEW_HINT),
         Mistake(no_transpose,
                 "(B, T, H, D) is half-way: .transpose(1, 2) moves the heads next to the batch, "
                 "giving (B, H, T, D)."),
@@ -112,9 +117,8 @@ def check_head_weights(student_fn) -> Result:
         return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
 
     def straight_view(q, k, h):
-        B, T, C = q.shape
-        qh, kh = q.reshape(B, h, T, C // h), k.reshape(B, h, k.shape[1], C // h)
-        return torch.softmax(qh @ kh.transpose(-2, -1) / math.sqrt(C // h), dim=-1)
+        qh, kh = _straight_view(q, h), _straight_view(k, h)  # (B, H, T, D), (B, H, S, D)
+        return torch.softmax(qh @ kh.transpose(-2, -1) / math.sqrt(qh.shape[-1]), dim=-1)
 
     mistakes = [
         Mistake(lambda q, k, h: torch.softmax(scores(q, k, h) / math.sqrt(q.shape[-1]), -1),
@@ -128,9 +132,7 @@ def check_head_weights(student_fn) -> Result:
                 "softmax over the wrong axis: each query's weights over the keys sum to 1 (dim=-1)."),
         Mistake(one_head,
                 "this is one head of width d_model (B, T, S); split q and k into n_heads first."),
-        Mistake(straight_view,
-                "reshaping straight to (B, H, T, D) mixes words across heads: view as (B, T, H, D) "
-                "and .transpose(1, 2)."),
+        Mistake(straight_view, STRAIGHT_VIEW_HINT),
     ]
     return check_function(student_fn, name="head_weights", reference=_weights_ref,
                           cases=_weights_cases(), mistakes=mistakes)
