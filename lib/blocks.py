@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lib import validate
 from lib.heads import MultiHeadAttention
 
 
@@ -22,6 +23,9 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, *, dropout: float = 0.0) -> None:
         super().__init__()
+        validate.size(d_model, "d_model")
+        validate.size(d_ff, "d_ff")
+        validate.number(dropout, "dropout", low=0.0, high=1.0, high_open=True)
         self.linear1 = nn.Linear(d_model, d_ff)
         self.linear2 = nn.Linear(d_ff, d_model)
         self.dropout = nn.Dropout(dropout)
@@ -34,7 +38,8 @@ class FeedForward(nn.Module):
 class EncoderBlock(nn.Module):
     """Multi-head self-attention and a feed-forward network, each with residual + LayerNorm.
 
-    `mask` is boolean, True = may attend (e.g. `lib.masks.padding_mask`). Dropout (default 0)
+    `mask` is boolean, True = may attend, and broadcasts to (B, T, T) (e.g. `lib.masks.padding_mask`,
+    a causal mask, or both), or to (B, H, T, T). Dropout (default 0)
     falls on each sublayer's output before the residual sum; the attention weights themselves
     are not dropped.
     Shapes: x (B, T, C), mask broadcastable to (B, T, T) -> x (B, T, C), weights (B, H, T, T).
@@ -51,6 +56,7 @@ class EncoderBlock(nn.Module):
         eps: float = 1e-5,
     ) -> None:
         super().__init__()
+        validate.number(eps, "eps", low=0.0, low_open=True)
         self.d_model, self.norm_first = d_model, norm_first
         self.attn = MultiHeadAttention(d_model, n_heads)
         self.ff = FeedForward(d_model, d_ff, dropout=dropout)
@@ -63,7 +69,8 @@ class EncoderBlock(nn.Module):
         return self.dropout(out), weights
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        if x.dim() != 3 or x.shape[-1] != self.d_model:
+        validate.tensor(x, "x (B, T, C)", dims=3)
+        if x.shape[-1] != self.d_model:
             raise ValueError(f"x must have shape (B, T, d_model={self.d_model}), got {tuple(x.shape)}")
         if self.norm_first:  # Pre-LN: normalise the sublayer's input, keep the residual path clean
             out, weights = self._self_attend(self.norm1(x), mask)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from lib import validate
+
 TASKS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "copy": lambda x: x.clone(),  # output the input: attention can stay on the diagonal
     "reverse": lambda x: x.flip(-1),  # position t outputs the token at T-1-t: needs the order
@@ -24,10 +26,11 @@ def toy_task(
     `task` is one of TASKS: "copy", "reverse", "sort".
     Shapes: -> inputs (n_samples, seq_len) int64, targets (n_samples, seq_len) int64.
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of {sorted(TASKS)}")
-    if min(n_samples, seq_len) < 1 or n_symbols < 2:
-        raise ValueError(f"need n_samples, seq_len >= 1 and n_symbols >= 2, got {n_samples}, {seq_len}, {n_symbols}")
+    validate.choice(task, "task", sorted(TASKS))
+    validate.size(n_samples, "n_samples")
+    validate.size(seq_len, "seq_len")
+    validate.size(n_symbols, "n_symbols", minimum=2)
+    validate.size(seed, "seed", minimum=0)
     g = torch.Generator().manual_seed(seed)
     inputs = torch.randint(n_symbols, (n_samples, seq_len), generator=g)  # (N, T)
     return inputs, TASKS[task](inputs)
@@ -40,9 +43,13 @@ def minibatches(
 
     Shapes: inputs (N, ...), targets (N, ...) -> each batch (batch_size, ...), (batch_size, ...).
     """
+    validate.tensor(inputs, "inputs", floating=False, min_dims=1)
+    validate.tensor(targets, "targets", floating=False, min_dims=1)
+    validate.size(n_steps, "n_steps", minimum=0)
     if inputs.shape[0] != targets.shape[0]:
         raise ValueError(f"inputs {tuple(inputs.shape)} and targets {tuple(targets.shape)} need the same N")
-    if not 1 <= batch_size <= inputs.shape[0]:
+    validate.size(batch_size, "batch_size")
+    if batch_size > inputs.shape[0]:
         raise ValueError(f"batch_size must be in [1, N={inputs.shape[0]}], got {batch_size}")
     g = torch.Generator().manual_seed(seed)
     for _ in range(n_steps):

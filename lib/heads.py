@@ -5,12 +5,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lib.attention import check_mask, scaled_dot_product_attention
+from lib import validate
+from lib.attention import check_mask, scale_factor, scaled_dot_product_attention
 
 
 def check_heads(d_model: int, n_heads: int) -> int:
     """Return d_k = d_model // n_heads, or raise if the split is not exact."""
-    if n_heads < 1 or d_model % n_heads != 0:
+    d_model = validate.size(d_model, "d_model")
+    n_heads = validate.size(n_heads, "n_heads")
+    if d_model % n_heads != 0:
         raise ValueError(
             f"d_model={d_model} must be divisible by n_heads={n_heads} "
             f"(d_k = d_model / n_heads must be a whole number)"
@@ -18,13 +21,18 @@ def check_heads(d_model: int, n_heads: int) -> int:
     return d_model // n_heads
 
 
+def head_counts(d_model: int) -> list[int]:
+    """The numbers of heads h that split d_model exactly (the divisors of d_model)."""
+    d_model = validate.size(d_model, "d_model")
+    return [h for h in range(1, d_model + 1) if d_model % h == 0]
+
+
 def split_heads(x: torch.Tensor, n_heads: int) -> torch.Tensor:
     """Cut the feature axis into `n_heads` slices of width d_k.
 
     Shapes: x (B, T, C) -> (B, H, T, D) with D = C / H.
     """
-    if x.dim() != 3:
-        raise ValueError(f"split_heads expects x of shape (B, T, C), got {tuple(x.shape)}")
+    validate.tensor(x, "x (B, T, C)", dims=3)
     B, T, C = x.shape
     D = check_heads(C, n_heads)
     return x.view(B, T, n_heads, D).transpose(1, 2)  # (B, T, H, D) -> (B, H, T, D)
@@ -35,8 +43,7 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
 
     Shapes: x (B, H, T, D) -> (B, T, H*D).
     """
-    if x.dim() != 4:
-        raise ValueError(f"merge_heads expects x of shape (B, H, T, D), got {tuple(x.shape)}")
+    validate.tensor(x, "x (B, H, T, D)", dims=4)
     B, H, T, D = x.shape
     return x.transpose(1, 2).reshape(B, T, H * D)  # (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
 
@@ -44,8 +51,9 @@ def merge_heads(x: torch.Tensor) -> torch.Tensor:
 class MultiHeadAttention(nn.Module):
     """h attention heads on learned projections of Q, K, V; heads concatenated, then W_O.
 
-    Shapes: query (B, T, C), key and value (B, S, C), mask broadcastable to (B, T, S)
-    -> out (B, T, C), weights (B, H, T, S).
+    `mask` is boolean (True = may attend) and broadcasts to (B, T, S), the same for every head
+    (e.g. a causal (T, T), a padding (B, 1, S), or both combined), or to (B, H, T, S) per head.
+    Shapes: query (B, T, C), key and value (B, S, C) -> out (B, T, C), weights (B, H, T, S).
     """
 
     def __init__(self, d_model: int, n_heads: int, *, bias: bool = True) -> None:
@@ -57,20 +65,28 @@ class MultiHeadAttention(nn.Module):
         self.v_proj = nn.Linear(d_model, d_model, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
 
-    def _check_inputs(self, query, key, value, mask) -> None:
+    def _check_inputs(self, query, key, value, mask) -> torch.Tensor | None:
+        """Validate everything before any computation; return the mask with a head axis."""
         C = self.d_model
         for name, t in (("query", query), ("key", key), ("value", value)):
-            if t.dim() != 3 or t.shape[-1] != C:
+            validate.tensor(t, name, dims=3)
+            validate.same_dtype(t, self.q_proj.weight, name)
+            if t.shape[-1] != C:
                 raise ValueError(f"{name} must have shape (B, length, d_model={C}), got {tuple(t.shape)}")
         if key.shape[:2] != value.shape[:2] or query.shape[0] != key.shape[0]:
             raise ValueError(
                 f"query (B, T, C), key and value (B, S, C) disagree: query {tuple(query.shape)}, "
                 f"key {tuple(key.shape)}, value {tuple(value.shape)}"
             )
-        if mask is not None:
-            if mask.dim() not in (2, 3):
-                raise ValueError(f"mask must be (T, S) or (B, T, S)-broadcastable, got shape {tuple(mask.shape)}")
-            check_mask(mask, torch.Size((query.shape[0], query.shape[1], key.shape[1])))
+        if mask is None:
+            return None
+        B, T, S = query.shape[0], query.shape[1], key.shape[1]
+        validate.mask(mask)
+        if mask.dim() == 4:  # already per head
+            check_mask(mask, torch.Size((B, self.n_heads, T, S)))
+            return mask
+        check_mask(mask, torch.Size((B, T, S)))
+        return mask.unsqueeze(-3)  # (..., T, S) -> (..., 1, T, S): the same mask for every head
 
     def forward(
         self,
@@ -79,12 +95,10 @@ class MultiHeadAttention(nn.Module):
         value: torch.Tensor,
         mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        self._check_inputs(query, key, value, mask)
+        mask = self._check_inputs(query, key, value, mask)
         q = split_heads(self.q_proj(query), self.n_heads)  # (B, H, T, D)
         k = split_heads(self.k_proj(key), self.n_heads)  # (B, H, S, D)
         v = split_heads(self.v_proj(value), self.n_heads)  # (B, H, S, D)
-        if mask is not None:
-            mask = mask.unsqueeze(-3)  # (B, T, S) -> (B, 1, T, S): same mask for every head
         out, weights = scaled_dot_product_attention(q, k, v, mask)  # (B, H, T, D), (B, H, T, S)
         return self.out_proj(merge_heads(out)), weights  # (B, T, C), (B, H, T, S)
 
@@ -110,8 +124,6 @@ class MultiHeadAttention(nn.Module):
         return new
 
 
-# --- appended for notebook 04 (multi-head splitting) ---------------------------------------
-
 
 def per_head_weights(
     x: torch.Tensor,
@@ -119,23 +131,26 @@ def per_head_weights(
     w_k: torch.Tensor,
     n_heads: int,
     *,
-    scale_dim: int | None = None,
+    scale: float | None = None,
 ) -> torch.Tensor:
     """Each head's attention weights when the (C, C) maps W_Q, W_K are cut into column blocks.
 
-    Head i uses columns i*D:(i+1)*D of W_Q and W_K (D = d_k = C / H) and divides its scores by
-    √scale_dim: by default √d_k, the right choice; `scale_dim=C` reproduces the √d_model mistake.
+    Head i uses columns i*D:(i+1)*D of W_Q and W_K (D = d_k = C / H). `scale` as everywhere:
+    None = 1/√d_k, the right choice; `scale=d_model**-0.5` reproduces the √d_model mistake.
     Shapes: x (T, C), w_q and w_k (C, C) -> (H, T, T).
     """
-    if x.dim() != 2 or w_q.shape != (x.shape[1], x.shape[1]) or w_k.shape != w_q.shape:
+    for name, t in (("x", x), ("w_q", w_q), ("w_k", w_k)):
+        validate.tensor(t, name, dims=2)
+    if w_q.shape != (x.shape[1], x.shape[1]) or w_k.shape != w_q.shape:
         raise ValueError(
             f"per_head_weights expects x (T, C) and w_q, w_k (C, C), got x {tuple(x.shape)}, "
             f"w_q {tuple(w_q.shape)}, w_k {tuple(w_k.shape)}"
         )
     D = check_heads(x.shape[1], n_heads)
+    factor = scale_factor(D, scale)
     q = split_heads((x @ w_q)[None], n_heads)[0]  # (T, C) @ (C, C) -> (1, T, C) -> (H, T, D)
     k = split_heads((x @ w_k)[None], n_heads)[0]  # (H, S, D) with S = T
-    scores = q @ k.transpose(-2, -1) / (scale_dim or D) ** 0.5  # (H, T, D) @ (H, D, S) -> (H, T, S)
+    scores = q @ k.transpose(-2, -1) * factor  # (H, T, D) @ (H, D, S) -> (H, T, S)
     return torch.softmax(scores, dim=-1)  # (H, T, S)
 
 
@@ -144,8 +159,7 @@ def mean_attention_distance(weights: torch.Tensor) -> torch.Tensor:
 
     Shapes: weights (..., T, S) -> (...).
     """
-    if weights.dim() < 2:
-        raise ValueError(f"weights must be (..., T, S), got shape {tuple(weights.shape)}")
+    validate.tensor(weights, "weights (..., T, S)", min_dims=2)
     T, S = weights.shape[-2:]
     offsets = torch.arange(T)[:, None] - torch.arange(S)[None, :]  # (T, S): t - s
     distance = offsets.abs().to(weights.dtype)  # (T, S)

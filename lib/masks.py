@@ -6,14 +6,15 @@ from collections.abc import Sequence
 
 import torch
 
+from lib import validate
+
 
 def causal_mask(T: int) -> torch.Tensor:
     """Query t may attend to keys 0..t (on and below the diagonal).
 
     Shapes: -> (T, T) bool.
     """
-    if T < 1:
-        raise ValueError(f"causal_mask needs a length T >= 1, got {T}")
+    T = validate.size(T, "T (the sequence length)")
     return torch.ones(T, T, dtype=torch.bool).tril()
 
 
@@ -23,7 +24,12 @@ def padding_mask(lengths: Sequence[int] | torch.Tensor, S: int) -> torch.Tensor:
     The middle axis of size 1 lets it broadcast over the queries.
     Shapes: lengths (B,) -> (B, 1, S) bool.
     """
-    lengths = torch.as_tensor(lengths)
+    S = validate.size(S, "S (the padded length)")
+    if isinstance(lengths, torch.Tensor):
+        if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
+            raise TypeError(f"lengths must be whole numbers, got a {lengths.dtype} tensor; use lengths.long()")
+    else:
+        lengths = torch.tensor([validate.size(n, "each length", minimum=0) for n in lengths], dtype=torch.long)
     if lengths.dim() != 1:
         raise ValueError(f"lengths must be 1-D (B,), got shape {tuple(lengths.shape)}")
     if len(lengths) and (lengths.min() < 0 or lengths.max() > S):
@@ -41,10 +47,9 @@ def combine_masks(*masks: torch.Tensor) -> torch.Tensor:
     """
     if not masks:
         raise ValueError("combine_masks needs at least one mask")
+    for i, m in enumerate(masks):
+        validate.mask(m, f"mask {i}")
     shapes = [tuple(m.shape) for m in masks]
-    for m in masks:
-        if m.dtype != torch.bool:
-            raise ValueError(f"masks must be boolean (True = may attend), got dtype {m.dtype} among shapes {shapes}")
     combined = masks[0].clone()
     for m in masks[1:]:
         try:
@@ -71,9 +76,10 @@ def sequence_mask(T: int, n_pad: int, *, causal: bool = True, pad_side: str = "r
     rows allow nothing (fully masked rows).
     Shapes: -> (T, T) bool.
     """
-    if pad_side not in ("right", "left"):
-        raise ValueError(f"pad_side must be 'right' or 'left', got {pad_side!r}")
-    if T < 1 or not 0 <= n_pad <= T:
+    validate.choice(pad_side, "pad_side", ("right", "left"))
+    T = validate.size(T, "T")
+    n_pad = validate.size(n_pad, "n_pad", minimum=0)
+    if n_pad > T:
         raise ValueError(f"need T >= 1 and 0 <= n_pad <= T, got T={T}, n_pad={n_pad}")
     make = padding_mask if pad_side == "right" else left_padding_mask
     keys = make([T - n_pad], T)[0]  # (1, T): one row, broadcast over the queries

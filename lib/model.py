@@ -1,34 +1,59 @@
-"""A tiny encoder-only Transformer: embeddings + positions, N encoder blocks, a linear head.
+"""Transformer models assembled from lib's blocks: embeddings + positions, N blocks, a head.
 
-It tags every position (`pool="none"`, e.g. reverse a sequence) or classifies the whole
-sequence from the mean of its real tokens (`pool="mean"`).
+`Encoder` maps token ids to hidden vectors (히든 벡터) and returns every layer's attention
+weights; what is done with the hidden vectors (a linear map per position, or `mean_pool`
+for one vector per sequence) is outside it, so the same encoder serves every task.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import torch
 from torch import nn
 
+from lib import validate
 from lib.blocks import EncoderBlock
 from lib.positional import sinusoidal_encoding
 
 
-class TransformerEncoder(nn.Module):
-    """Token embedding · √d_model + sinusoidal encoding, `n_layers` blocks (×N), linear head.
+class TokenEmbedding(nn.Module):
+    """Token embedding · √d_model + sinusoidal positional encoding (위치 인코딩).
 
-    Each block has its own parameters. `mask` is a padding mask, True at real tokens
-    (`lib.masks.padding_mask`). With `norm_first=True` (Pre-LN) a last LayerNorm follows the stack.
-    Shapes: tokens (B, T) int, mask (B, 1, T) bool -> logits (B, T, n_out) for pool="none" or
-    (B, n_out) for pool="mean", and weights: a list of n_layers tensors (B, H, T, T).
+    The embedding starts with std d_model^-½, so after the ·√d_model tokens and positions
+    have similar sizes (PyTorch's default std 1 would make the tokens √d_model times louder).
+    Shapes: tokens (B, T) int -> (B, T, C).
+    """
+
+    def __init__(self, vocab_size: int, d_model: int, *, max_len: int = 64) -> None:
+        super().__init__()
+        self.vocab_size = validate.size(vocab_size, "vocab_size")
+        self.d_model = validate.size(d_model, "d_model")
+        self.max_len = validate.size(max_len, "max_len")
+        self.embed = nn.Embedding(vocab_size, d_model)
+        nn.init.normal_(self.embed.weight, std=d_model**-0.5)
+        self.register_buffer("pe", sinusoidal_encoding(max_len, d_model), persistent=False)  # (max_len, C)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        validate.token_ids(tokens, "tokens (B, T)", self.vocab_size)
+        T = tokens.shape[1]
+        if T > self.max_len:
+            raise ValueError(f"tokens (B, T) = {tuple(tokens.shape)} are longer than max_len={self.max_len}")
+        return self.embed(tokens) * math.sqrt(self.d_model) + self.pe[:T]  # (B, T, C)
+
+
+class Encoder(nn.Module):
+    """`TokenEmbedding`, then `n_layers` encoder blocks in series (×N), each with its own parameters.
+
+    `mask` is any boolean mask (True = may attend) that broadcasts to (B, T, T), e.g.
+    `lib.masks.padding_mask` (B, 1, T), a causal (T, T), or both combined; or (B, H, T, T).
+    With `norm_first=True` (Pre-LN) a last LayerNorm follows the stack.
+    Shapes: tokens (B, T) int -> x (B, T, C), weights: a list of n_layers tensors (B, H, T, T).
     """
 
     def __init__(
         self,
         vocab_size: int,
-        n_out: int,
         *,
         d_model: int = 32,
         n_heads: int = 2,
@@ -37,48 +62,62 @@ class TransformerEncoder(nn.Module):
         max_len: int = 64,
         dropout: float = 0.0,
         norm_first: bool = False,
-        pool: Literal["none", "mean"] = "none",
     ) -> None:
         super().__init__()
-        if pool not in ("none", "mean"):
-            raise ValueError(f"pool must be 'none' (one output per position) or 'mean', got {pool!r}")
-        self.d_model, self.max_len, self.pool = d_model, max_len, pool
-        self.embed = nn.Embedding(vocab_size, d_model)
-        # std d_model^-½, so that after the ·√d_model below tokens and positions have similar
-        # sizes (PyTorch's default std 1 would make the tokens √d_model times louder).
-        nn.init.normal_(self.embed.weight, std=d_model**-0.5)
-        self.register_buffer("pe", sinusoidal_encoding(max_len, d_model), persistent=False)  # (max_len, C)
+        validate.size(n_layers, "n_layers")
+        validate.number(dropout, "dropout", low=0.0, high=1.0, high_open=True)
+        self.embedding = TokenEmbedding(vocab_size, d_model, max_len=max_len)
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             EncoderBlock(d_model, n_heads, d_ff, dropout=dropout, norm_first=norm_first) for _ in range(n_layers)
         )
         self.final_norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
-        self.head = nn.Linear(d_model, n_out)
-
-    def _check(self, tokens: torch.Tensor, mask: torch.Tensor | None) -> None:
-        if tokens.dim() != 2 or tokens.dtype.is_floating_point:
-            raise ValueError(f"tokens must be integer ids of shape (B, T), got {tuple(tokens.shape)} {tokens.dtype}")
-        B, T = tokens.shape
-        if T > self.max_len:
-            raise ValueError(f"tokens (B, T) = {tuple(tokens.shape)} are longer than max_len={self.max_len}")
-        if mask is not None and (mask.dtype != torch.bool or mask.shape != (B, 1, T)):
-            raise ValueError(
-                f"mask must be a bool padding mask (B, 1, T) = {(B, 1, T)}, got {tuple(mask.shape)} {mask.dtype}"
-            )
 
     def forward(
         self, tokens: torch.Tensor, mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        self._check(tokens, mask)
-        T = tokens.shape[1]
-        x = self.embed(tokens) * math.sqrt(self.d_model) + self.pe[:T]  # (B, T, C)
-        x = self.dropout(x)
+        x = self.dropout(self.embedding(tokens))  # (B, T, C); validates the ids first
+        if mask is not None:
+            B, T = tokens.shape
+            validate.mask(mask)
+            validate.broadcasts_to(mask.shape, (B, T, T) if mask.dim() < 4 else (B, mask.shape[1], T, T),
+                                   "mask (True = may attend)")
         weights = []
         for block in self.blocks:
             x, w = block(x, mask)  # (B, T, C), (B, H, T, T)
             weights.append(w)
-        x = self.final_norm(x)
-        if self.pool == "mean":
-            keep = torch.ones_like(tokens, dtype=x.dtype) if mask is None else mask[:, 0].to(x.dtype)  # (B, T)
-            x = (x * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp(min=1)  # (B, C)
-        return self.head(x), weights  # (B, T, n_out) or (B, n_out)
+        return self.final_norm(x), weights
+
+
+def mean_pool(x: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+    """The mean of each sequence's hidden vectors over its real tokens (`keep` True), one per sequence.
+
+    Shapes: x (B, T, C), keep (B, T) bool or None -> (B, C).
+    """
+    validate.tensor(x, "x (B, T, C)", dims=3)
+    if keep is None:
+        return x.mean(dim=1)
+    validate.mask(keep, "keep (B, T)")
+    if keep.shape != x.shape[:2]:
+        raise ValueError(f"keep must have shape (B, T) = {tuple(x.shape[:2])}, got {tuple(keep.shape)}")
+    weights = keep.to(x.dtype)[..., None]  # (B, T, 1)
+    return (x * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)  # (B, C)
+
+
+class TransformerEncoder(nn.Module):
+    """An `Encoder` and a linear map of each hidden vector to `n_out` scores (one output per position).
+
+    Shapes: tokens (B, T) int, mask broadcastable to (B, T, T) bool -> logits (B, T, n_out),
+    and weights: a list of n_layers tensors (B, H, T, T).
+    """
+
+    def __init__(self, vocab_size: int, n_out: int, **encoder_kw) -> None:
+        super().__init__()
+        self.encoder = Encoder(vocab_size, **encoder_kw)
+        self.head = nn.Linear(self.encoder.embedding.d_model, validate.size(n_out, "n_out"))
+
+    def forward(
+        self, tokens: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        x, weights = self.encoder(tokens, mask)  # (B, T, C)
+        return self.head(x), weights  # (B, T, n_out)

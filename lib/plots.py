@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import matplotlib as mpl
 import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
 from matplotlib.patches import StepPatch
 from matplotlib.text import Text
+
+# --- one colour scheme for every figure and widget -------------------------------------
+NO_TOKEN = "#d9d9d9"  # cells beyond the sequence, or beyond d_model: grey
+# Masks: 0 = blocked (black), 1 = may attend (green); NaN = no token (grey).
+MASK_CMAP = mpl.colors.ListedColormap(["#1b1b1b", "#5cb85c"]).with_extremes(bad=NO_TOKEN)
+# Attention weights in [0, 1]; a value above 1 is how a NaN weight is shown (red), see `pad_nan`.
+WEIGHT_CMAP = mpl.colormaps["viridis"].with_extremes(bad=NO_TOKEN, over="#e63946")
+# Signed values (positional encodings, Jacobians), centred on 0.
+SIGNED_CMAP = mpl.colormaps["RdBu_r"].with_extremes(bad=NO_TOKEN)
+NAN_AS = 2.0  # a NaN inside a weight matrix is stored as this, above vmax = 1, drawn "over" (red)
 
 
 def to_numpy(x) -> np.ndarray:
@@ -120,3 +133,62 @@ def update_histogram(patch: StepPatch, heights) -> None:
     if heights.shape != patch.get_data().values.shape:
         raise ValueError(f"{patch.get_data().values.shape} bars, new heights of shape {heights.shape}")
     patch.set_data(values=heights)
+
+
+def pad_nan(values, shape: tuple[int, ...], *, nan_as: float | None = None) -> np.ndarray:
+    """`values` in the top-left corner of a NaN array of `shape` (NaN cells are drawn grey or not at all).
+
+    With `nan_as`, NaN inside `values` becomes that number first, so a colour map can show it
+    in its "over" colour instead of grey. Lets a widget keep one fixed layout for every size.
+    Shapes: values (n,) or (T, S), shape at least as large on every axis -> shape.
+    """
+    v = to_numpy(values).astype(float)
+    if v.ndim != len(shape) or any(a > b for a, b in zip(v.shape, shape, strict=True)):
+        raise ValueError(f"values of shape {v.shape} do not fit into {shape}")
+    if nan_as is not None:
+        v = np.nan_to_num(v, nan=nan_as)
+    out = np.full(shape, np.nan)
+    out[tuple(slice(0, n) for n in v.shape)] = v
+    return out
+
+
+@dataclass
+class ScheduleLines:
+    """The artists of `schedule_plot`; `update` moves them to new learning rates, never makes new ones."""
+
+    noam: Line2D
+    no_warmup: Line2D
+    peak: Line2D  # one marker at (warmup, peak rate)
+
+    def update(self, noam_rates, flat_rates, warmup: int, peak: float) -> None:
+        self.noam.set_ydata(noam_rates)
+        self.no_warmup.set_ydata(flat_rates)
+        self.peak.set_data([warmup], [peak])
+
+
+def schedule_plot(ax: Axes, steps: np.ndarray) -> ScheduleLines:
+    """Empty Noam and no-warm-up curves over a fixed step grid, plus the peak marker.
+
+    Shapes: steps (N,).
+    """
+    zeros = np.zeros(len(steps))
+    (noam,) = ax.plot(steps, zeros, color="C0", lw=2, label="Noam: warm-up, then 1/√step")
+    (flat,) = ax.plot(steps, zeros, color="C1", lw=1.5, ls="--", label="no warm-up, same peak")
+    (peak,) = ax.plot([0], [0], "o", color="C3", ms=7, label="peak (step = warmup)")
+    ax.set_xlim(steps[0], steps[-1])
+    ax.set_xlabel("step (optimizer updates)")
+    ax.set_ylabel("learning rate")
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))  # ticks keep their width as the scale moves
+    ax.legend(loc="upper right", fontsize=8)
+    return ScheduleLines(noam, flat, peak)
+
+
+def nice_top(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is at least 1.1 · value (an axis limit that rarely moves)."""
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"nice_top needs a finite value > 0, got {value!r}")
+    exponent = math.floor(math.log10(1.1 * value))
+    for mantissa in (1, 2, 5, 10):
+        if mantissa * 10.0**exponent >= 1.1 * value:
+            return mantissa * 10.0**exponent
+    raise AssertionError("unreachable")

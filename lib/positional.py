@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
+
+from lib import validate
 
 
 def sinusoidal_encoding(n_positions: int, d_model: int, *, base: float = 10000.0) -> torch.Tensor:
@@ -10,10 +14,9 @@ def sinusoidal_encoding(n_positions: int, d_model: int, *, base: float = 10000.0
 
     Shapes: -> (n_positions, d_model), float32.
     """
-    if n_positions < 1 or d_model < 1:
-        raise ValueError(f"need n_positions >= 1 and d_model >= 1, got {n_positions} and {d_model}")
-    if base <= 1:
-        raise ValueError(f"base must be > 1, got {base}")
+    n_positions = validate.size(n_positions, "n_positions")
+    d_model = validate.size(d_model, "d_model")
+    base = validate.number(base, "base", low=1.0, low_open=True)
     pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (P, 1)
     two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # (ceil(C/2),)
     angle = pos / base ** (two_i / d_model)  # (P, ceil(C/2))
@@ -32,10 +35,11 @@ def offset_rotation(k: int, d_model: int, *, base: float = 10000.0) -> torch.Ten
 
     Shapes: -> (d_model, d_model), float32, block-diagonal with d_model/2 blocks of 2 x 2.
     """
-    if d_model < 2 or d_model % 2:
+    d_model = validate.size(d_model, "d_model", minimum=2)
+    if d_model % 2:
         raise ValueError(f"d_model must be even (whole sin/cos pairs), got d_model={d_model}")
-    if base <= 1:
-        raise ValueError(f"base must be > 1, got {base}")
+    base = validate.number(base, "base", low=1.0, low_open=True)
+    k = validate.number(k, "k (the offset)")
     two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # (C/2,)
     angle = k / base ** (two_i / d_model)  # (C/2,): how far each pair turns in k steps
     cos, sin = torch.cos(angle), torch.sin(angle)
@@ -52,8 +56,7 @@ def concatenated_columns(d_model: int) -> torch.Tensor:
 
     Shapes: -> (d_model,), int64, a permutation of 0..d_model-1.
     """
-    if d_model < 1:
-        raise ValueError(f"need d_model >= 1, got {d_model}")
+    d_model = validate.size(d_model, "d_model")
     return torch.cat([torch.arange(0, d_model, 2), torch.arange(1, d_model, 2)])
 
 
@@ -68,3 +71,26 @@ def sinusoidal_encoding_concatenated(
     Shapes: -> (n_positions, d_model), float32.
     """
     return sinusoidal_encoding(n_positions, d_model, base=base)[:, concatenated_columns(d_model)]
+
+
+def wavelengths(d_model: int, *, base: float = 10000.0) -> torch.Tensor:
+    """The wavelength 2π·base^(2i/d_model) of each sin/cos pair i, in positions.
+
+    From 2π (pair 0, the fastest) to 2π·base^((d_model−2)/d_model) (the slowest pair).
+    Shapes: -> (ceil(d_model/2),), float64.
+    """
+    d_model = validate.size(d_model, "d_model")
+    base = validate.number(base, "base", low=1.0, low_open=True)
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # (ceil(C/2),)
+    return 2 * math.pi * base ** (two_i / d_model)
+
+
+def pe_similarity(pe: torch.Tensor) -> torch.Tensor:
+    """PE(p)·PE(q) / (d_model/2) for every pair of positions: 1 on the diagonal, within [−1, 1].
+
+    For an even d_model every ‖PE(p)‖² is d_model/2, so this is the cosine similarity and equals
+    the mean of cos((p − q)·ω_i) over the pairs: it depends only on the offset p − q.
+    Shapes: pe (P, C) -> (P, P).
+    """
+    validate.tensor(pe, "pe (n_positions, d_model)", dims=2)
+    return pe @ pe.T / (pe.shape[1] / 2)  # (P, C) @ (C, P) -> (P, P)

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib import validate
+
+
+def _steps(step) -> np.ndarray:
+    """`step` (an int or an array of them) as a float array, after checking it holds steps >= 0."""
+    if isinstance(step, bool) or (not isinstance(step, np.ndarray | list | tuple) and not np.isscalar(step)):
+        raise TypeError(f"step must be a whole number or an array of them, got {type(step).__name__}")
+    s = np.array(step, dtype=float)  # a copy: the caller's array is never changed
+    if s.size == 0:
+        raise ValueError("step is empty; give at least one step")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("step must be finite, got NaN or inf")
+    if np.any(s < 0):
+        raise ValueError(f"step must be >= 0, got min {s.min():g}")
+    if np.any(s != np.round(s)):
+        raise ValueError("step counts optimizer updates: whole numbers only")
+    return s
+
 
 def noam_lr(step, d_model: int, warmup: int, *, factor: float = 1.0):
     """factor · d_model^-½ · min(step^-½, step · warmup^-1.5): linear warm-up, then 1/√step decay.
@@ -11,11 +29,10 @@ def noam_lr(step, d_model: int, warmup: int, *, factor: float = 1.0):
     `step` is an int or an array of ints >= 0; step 0 gives 0. The peak, at step = warmup,
     is factor · d_model^-½ · warmup^-½. Returns a float for a scalar step, else an array.
     """
-    if d_model < 1 or warmup < 1:
-        raise ValueError(f"need d_model >= 1 and warmup >= 1, got d_model={d_model}, warmup={warmup}")
-    s = np.asarray(step, dtype=float)
-    if np.any(s < 0):
-        raise ValueError(f"step must be >= 0, got min {s.min()}")
+    d_model = validate.size(d_model, "d_model")
+    warmup = validate.size(warmup, "warmup")
+    factor = validate.number(factor, "factor", low=0.0, low_open=True)
+    s = _steps(step)
     decay = 1.0 / np.sqrt(np.maximum(s, 1.0))  # never divides by zero; at s=0 the warm-up term wins
     lr = factor * d_model**-0.5 * np.minimum(decay, s * warmup**-1.5)
     return float(lr) if lr.ndim == 0 else lr
@@ -27,10 +44,8 @@ def inverse_sqrt_lr(step, d_model: int, warmup: int, *, factor: float = 1.0):
     factor · d_model^-½ · max(step, warmup)^-½: flat at noam_lr's peak up to step = warmup,
     equal to noam_lr from there on. Returns a float for a scalar step, else an array.
     """
-    peak = noam_lr(warmup, d_model, warmup, factor=factor)  # also validates d_model, warmup
-    s = np.asarray(step, dtype=float)
-    if np.any(s < 0):
-        raise ValueError(f"step must be >= 0, got min {s.min()}")
+    peak = noam_lr(warmup, d_model, warmup, factor=factor)  # also validates d_model, warmup, factor
+    s = _steps(step)
     lr = peak * np.sqrt(warmup / np.maximum(s, warmup))
     return float(lr) if lr.ndim == 0 else lr
 

@@ -1,12 +1,21 @@
-"""A short training loop and an evaluation, for the tiny models of the notebooks."""
+"""A short training loop and an evaluation, for the models of the notebooks.
+
+A batch is `(inputs, targets)`. `inputs` is one tensor (`model(inputs)`), a tuple of
+tensors and masks (`model(*inputs)`, e.g. source, target input, source mask, target mask),
+or a dict of them (`model(**inputs)`). Every model returns `(logits, anything)`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from lib import validate
+
+IGNORE = -100  # a target equal to this is not scored (padding), as in F.cross_entropy
 
 
 def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -14,33 +23,74 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
     Shapes: logits (..., V), targets (...) -> scalar.
     """
+    validate.tensor(logits, "logits (..., V)", min_dims=1)
+    _check_fit(logits, targets)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
+
+
+def _check_fit(logits: torch.Tensor, targets: torch.Tensor) -> None:
     if logits.shape[:-1] != targets.shape:
-        raise ValueError(f"logits (..., V) = {tuple(logits.shape)} do not fit targets (...) = {tuple(targets.shape)}")
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        raise ValueError(
+            f"the model's logits (..., V) = {tuple(logits.shape)} do not fit the targets (...) = "
+            f"{tuple(targets.shape)}: every target position needs one row of V scores"
+        )
+
+
+def call_model(model: nn.Module, inputs) -> tuple[torch.Tensor, object]:
+    """`model(inputs)`, `model(*inputs)` or `model(**inputs)`, by the kind of `inputs`."""
+    if isinstance(inputs, torch.Tensor):
+        return model(inputs)
+    if isinstance(inputs, Mapping):
+        return model(**inputs)
+    if isinstance(inputs, tuple | list):
+        return model(*inputs)
+    raise TypeError(f"inputs must be a tensor, a tuple or a dict of tensors, got {type(inputs).__name__}")
+
+
+def batch_size_of(inputs) -> int:
+    """The batch size B of `inputs` (the first axis of its first tensor)."""
+    first = inputs if isinstance(inputs, torch.Tensor) else next(
+        iter(inputs.values() if isinstance(inputs, Mapping) else inputs), None)
+    if not isinstance(first, torch.Tensor) or first.dim() == 0:
+        raise TypeError(f"inputs must hold tensors with a batch axis first, got {type(first).__name__}")
+    return first.shape[0]
+
+
+def _check_batch(inputs, targets: torch.Tensor) -> None:
+    """Before any computation: targets are integer class ids with the inputs' batch size."""
+    if not isinstance(targets, torch.Tensor):
+        raise TypeError(f"targets must be a torch.Tensor of class ids, got {type(targets).__name__}")
+    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
+        raise TypeError(f"targets must be integer class ids, got dtype {targets.dtype}; use targets.long()")
+    B = batch_size_of(inputs)
+    if targets.dim() == 0 or targets.shape[0] != B:
+        raise ValueError(f"inputs have batch size {B} but targets have shape {tuple(targets.shape)}")
 
 
 def train(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    batches: Iterable[tuple[object, torch.Tensor]],
     *,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = cross_entropy,
     seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """One optimizer step (then one scheduler step) per batch; returns the loss of every step.
 
-    `model(inputs)` must return (logits, anything). `seed` fixes dropout's random draws
-    without touching the global generator, so the same model, batches and seed give the
-    same curve.
-    Shapes: each batch inputs (B, ...), targets (B, ...) -> losses: one float per batch.
+    `seed` fixes dropout's random draws without touching the global generator, so the same
+    model, batches and seed give the same curve. `on_step(step, loss)`, if given, is called
+    after each step (a progress bar, for instance).
+    Shapes: each batch inputs (B, ...) (or a tuple/dict of them), targets (B, ...) -> one float per batch.
     """
     model.train()
     losses = []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for inputs, targets in batches:
-            logits, _ = model(inputs)
+            _check_batch(inputs, targets)
+            logits, _ = call_model(model, inputs)
             loss = loss_fn(logits, targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -48,20 +98,27 @@ def train(
             if scheduler is not None:
                 scheduler.step()  # per batch: the schedule counts optimizer steps
             losses.append(loss.item())
+            if on_step is not None:
+                on_step(len(losses), losses[-1])
     return losses
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
-    """Loss and accuracy (share of positions predicted right) on one batch, in eval mode.
+def evaluate(model: nn.Module, inputs, targets: torch.Tensor) -> tuple[float, float]:
+    """Loss and accuracy (share of scored positions predicted right) on one batch, in eval mode.
 
-    The model's train/eval mode is restored afterwards.
-
-    Shapes: inputs (B, ...), targets (B, ...) -> (loss, accuracy).
+    Positions whose target is -100 (padding) are not scored. The model's train/eval mode is
+    restored afterwards.
+    Shapes: inputs (B, ...) (or a tuple/dict of them), targets (B, ...) -> (loss, accuracy).
     """
+    _check_batch(inputs, targets)
     was_training = model.training
     model.eval()
-    logits, _ = model(inputs)
-    model.train(was_training)
-    accuracy = (logits.argmax(-1) == targets).float().mean().item()
+    try:
+        logits, _ = call_model(model, inputs)
+    finally:
+        model.train(was_training)
+    _check_fit(logits, targets)
+    scored = targets != IGNORE
+    accuracy = (logits.argmax(-1) == targets)[scored].float().mean().item()
     return cross_entropy(logits, targets).item(), accuracy

@@ -59,7 +59,7 @@ def test_padding_mask_broadcasts_over_queries(gen):
 
 def test_unscaled_matches_torch_with_scale_one(gen):
     q, k, v = qkv(gen, (2,), 3, 4, 16, 5)
-    out, _ = scaled_dot_product_attention(q, k, v, scale=False)
+    out, _ = scaled_dot_product_attention(q, k, v, scale=1.0)
     torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, scale=1.0))
 
 

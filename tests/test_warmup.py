@@ -8,8 +8,9 @@ import torch
 from widget_harness import exercise
 
 from lib.checks.warmup import check_factor_for_peak, check_lr_lambda, check_noam
+from lib.plots import nice_top
 from lib.schedules import inverse_sqrt_lr, noam_lambda, noam_lr
-from lib.widgets.warmup import nice_top, warmup_widget
+from lib.widgets.warmup import warmup_widget
 
 # The widget's slider ranges: d_model 16..1024, warmup 100..8000, factor 0.1..5.
 GRID = [(d, w, f) for d in (16, 512, 1024) for w in (100, 4000, 8000) for f in (0.1, 1.0, 5.0)]

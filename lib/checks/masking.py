@@ -1,4 +1,4 @@
-"""Exercises of notebook 09 (masking)."""
+"""Exercises on masking."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import torch
 from lib.attention import masked_softmax
 from lib.checks import HINT, Mistake, Result, check_function
 from lib.masks import causal_mask, left_padding_mask, padding_mask
+from lib.softmax import naive_masked_softmax
 
 NAN_MARK = -1.0  # a NaN in an answer is replaced by this, so a Mistake can reproduce it
 
@@ -114,7 +115,7 @@ def check_safe_masked_softmax(student_fn) -> Result:
         return Result(False, f"{HINT} safe_masked_softmax: pass your function itself, not {student_fn!r}.")
     soft = lambda s: torch.softmax(s, dim=-1)  # noqa: E731
     mistakes = _mistakes([
-        (lambda s, m: soft(s.masked_fill(~m, float("-inf"))).nan_to_num(nan=NAN_MARK),
+        (lambda s, m: naive_masked_softmax(s, m).nan_to_num(nan=NAN_MARK),
          "a fully masked row gives NaN: softmax of a row that is all -inf is 0/0. "
          "Zero those rows (e.g. masked_fill(~mask, 0) after the softmax)."),
         (lambda s, m: soft(s.masked_fill(~m, torch.finfo(s.dtype).min)),

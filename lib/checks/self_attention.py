@@ -1,4 +1,4 @@
-"""Exercises of notebook 01 (self-attention)."""
+"""Exercises on self-attention."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exercises of notebook 08 (the warm-up learning-rate schedule)."""
+"""Exercises on the warm-up learning-rate schedule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebook 01's widget: pick a query token, see its weights over the keys and its output."""
+"""The self-attention widget: pick a query token, see its weights over the keys and its output."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import ipywidgets as widgets
 import torch
 from matplotlib.patches import Rectangle
 
+from lib import validate
 from lib.attention import scaled_dot_product_attention
-from lib.plots import bars, heatmap, update_bars
+from lib.plots import WEIGHT_CMAP, bars, heatmap, update_bars
 from lib.widgets import FigureView, LiveFigure
 
 
@@ -20,12 +21,14 @@ def self_attention_widget(
 
     Shapes: x (T, C), w_q and w_k (C, D), w_v (C, Dv); len(tokens) == T.
     """
+    for name, t in (("x", x), ("w_q", w_q), ("w_k", w_k), ("w_v", w_v)):
+        validate.tensor(t, name, dims=2)
     if x.shape[0] != len(tokens):
         raise ValueError(f"x has {x.shape[0]} rows (T) but {len(tokens)} tokens were given")
     q, k, v = x @ w_q, x @ w_k, x @ w_v  # (T, D), (T, D), (T, Dv)
     view = FigureView(1, 2, figsize=(8.5, 3.2))
     ax_map, ax_bar = view.axes
-    grid = heatmap(ax_map, torch.zeros(len(tokens), len(tokens)), xlabels=tokens, ylabels=tokens)
+    grid = heatmap(ax_map, torch.zeros(len(tokens), len(tokens)), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
     ax_map.set_title("weights, all queries (rows)")
     frame = ax_map.add_patch(Rectangle((-0.5, -0.5), len(tokens), 1, fill=False, edgecolor="red", linewidth=2))
     row = bars(ax_bar, torch.zeros(len(tokens)), tokens, color="C1")
@@ -34,7 +37,7 @@ def self_attention_widget(
     view.animate(grid.image, frame, *row.patches)
 
     def update(query: int, scaled: bool) -> str:
-        out, weights = scaled_dot_product_attention(q, k, v, scale=scaled)  # (T, Dv), (T, T)
+        out, weights = scaled_dot_product_attention(q, k, v, scale=None if scaled else 1.0)  # (T, Dv), (T, T)
         grid.update(weights)
         frame.set_y(query - 0.5)
         update_bars(row, weights[query])

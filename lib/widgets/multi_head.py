@@ -1,4 +1,4 @@
-"""Notebook 04's widget: cut d_model into h heads, pick one, see its attention map."""
+"""The multi-head widget: cut d_model into h heads, pick one, see its attention map."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import torch
 
-from lib.heads import mean_attention_distance, per_head_weights
-from lib.plots import heatmap
+from lib import validate
+from lib.heads import head_counts, mean_attention_distance, per_head_weights
+from lib.plots import WEIGHT_CMAP, heatmap
 from lib.widgets import FigureView, LiveFigure, slider
-
-
-def divisors(n: int) -> list[int]:
-    """The head counts that split d_model = n exactly."""
-    return [h for h in range(1, n + 1) if n % h == 0]
 
 
 def multihead_widget(
@@ -31,13 +27,14 @@ def multihead_widget(
     the right one by √d_model (the classic mistake), so the two agree only at h = 1.
     Shapes: x (T, C), w_q and w_k (C, C); len(tokens) == T.
     """
-    if x.dim() != 2 or x.shape[0] != len(tokens):
+    validate.tensor(x, "x (T, C)", dims=2)
+    if x.shape[0] != len(tokens):
         raise ValueError(f"x must be (T, C) with T = {len(tokens)} tokens, got {tuple(x.shape)}")
     T, C = x.shape
     view = FigureView(1, 2, figsize=(8.2, 3.2))
     maps, titles = [], (r"scores ÷ $\sqrt{d_k}$ (right)", r"scores ÷ $\sqrt{d_{model}}$ (mistake)")
     for ax, title in zip(view.axes, titles, strict=True):
-        maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens))
+        maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
         ax.set_title(title)
         ax.tick_params(axis="x", labelrotation=45)
     view.animate(*(grid.image for grid in maps))
@@ -45,7 +42,7 @@ def multihead_widget(
     def update(n_heads: int, head: int) -> str:
         head = min(head, n_heads - 1)  # only while the slider catches up with a new n_heads
         right = per_head_weights(x, w_q, w_k, n_heads)[head]  # (T, T)
-        wrong = per_head_weights(x, w_q, w_k, n_heads, scale_dim=C)[head]  # (T, T)
+        wrong = per_head_weights(x, w_q, w_k, n_heads, scale=C**-0.5)[head]  # (T, T)
         for grid, weights in zip(maps, (right, wrong), strict=True):
             grid.update(weights)
         return (
@@ -58,9 +55,9 @@ def multihead_widget(
             f"(uniform would be {1 / T:.2f})"
         )
 
-    if n_heads not in divisors(C):
-        raise ValueError(f"n_heads={n_heads} must divide d_model={C}; choose from {divisors(C)}")
-    heads = widgets.Dropdown(options=divisors(C), value=n_heads, description="heads h")
+    if n_heads not in head_counts(C):
+        raise ValueError(f"n_heads={n_heads} must divide d_model={C}; choose from {head_counts(C)}")
+    heads = widgets.Dropdown(options=head_counts(C), value=n_heads, description="heads h")
     head = slider("head", 0, 0, n_heads - 1)
 
     def follow(change) -> None:  # registered before LiveFigure's observer, so it runs first

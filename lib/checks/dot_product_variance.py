@@ -1,4 +1,4 @@
-"""Exercises of notebook 02 (the variance of q·k and the √d_k scale)."""
+"""Exercises on the variance of q·k and the √d_k scale."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import math
 import torch
 
 from lib.checks import Mistake, Result, check_function
-from lib.variance import pair_scores, predicted_variance, score_kurtosis, variance_standard_error
+from lib.stats import variance_standard_error
+from lib.variance import pair_scores, predicted_variance, score_kurtosis
 
 
 def _pairs(shapes, seed: int = 2) -> list[tuple]:
@@ -34,13 +35,13 @@ def check_scaled_scores(student_fn) -> Result:
     ]
     cases = _pairs([(5, 3), (4, 16), (7, 64)])
     return check_function(
-        student_fn, name="scaled_scores", reference=lambda q, k: pair_scores(q, k, scale=True),
+        student_fn, name="scaled_scores", reference=lambda q, k: pair_scores(q, k, scale=None),
         cases=cases, mistakes=mistakes,
     )
 
 
 def _variance_ref(d_k, sigma_q, sigma_k):
-    return predicted_variance(d_k, sigma_q=sigma_q, sigma_k=sigma_k)
+    return predicted_variance(d_k, scale=1.0, sigma_q=sigma_q, sigma_k=sigma_k)
 
 
 def check_predicted_variance(student_fn) -> Result:
@@ -66,7 +67,7 @@ def check_predicted_variance(student_fn) -> Result:
 
 
 def _se_ref(n, d_k):
-    return variance_standard_error(n, predicted_variance(d_k), score_kurtosis(d_k))
+    return variance_standard_error(n, predicted_variance(d_k, scale=1.0), score_kurtosis(d_k))
 
 
 def check_variance_standard_error(student_fn) -> Result:

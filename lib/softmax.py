@@ -1,25 +1,21 @@
-"""Softmax saturation: how peaked a softmax is, and how much gradient it lets through.
+"""Softmax: how peaked its weights are, and how much gradient it lets through.
 
 When a softmax's scores are large, almost all weight goes to one key (it *saturates*): the
 largest weight goes to 1, the entropy to 0, and the Jacobian diag(p) − p pᵀ to 0, so the
-gradient that reaches the scores, and through them q and k, vanishes. Notebook 03.
+gradient that reaches the scores, and through them q and k, vanishes.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 
+from lib import validate
 from lib.attention import attention_scores, scaled_dot_product_attention
 
 
 def _check_weights(weights: torch.Tensor, what: str) -> None:
     """Raise unless `weights` holds probability rows on its last axis (p ≥ 0, Σ p = 1)."""
-    if weights.dim() < 1 or weights.shape[-1] < 1:
-        raise ValueError(
-            f"{what} needs weights of shape (..., S) with S ≥ 1, got {tuple(weights.shape)}"
-        )
+    validate.tensor(weights, f"{what}'s weights (..., S)", min_dims=1)
     with torch.no_grad():
         sums = weights.sum(dim=-1)
         if (weights < 0).any() or not torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
@@ -62,15 +58,20 @@ def softmax_jacobian(weights: torch.Tensor) -> torch.Tensor:
     return diag - outer
 
 
-def prefix_scores(q: torch.Tensor, k: torch.Tensor, d_k: int, *, scale: bool) -> torch.Tensor:
-    """Attention scores from the first `d_k` features of q and k only (÷ √d_k when `scale`).
+def prefix_scores(q: torch.Tensor, k: torch.Tensor, d_k: int, *, scale: float | None) -> torch.Tensor:
+    """Attention scores from the first `d_k` features of q and k only.
+
+    `scale` as in `lib.attention.scale_factor`: None = ÷ √d_k (this d_k), 1.0 = raw dot products.
 
     Growing `d_k` on the same q and k adds terms to each dot product, as a wider d_k does.
     Shapes: q (..., T, Dmax), k (..., S, Dmax) -> scores (..., T, S).
     """
+    validate.tensor(q, "q", min_dims=2)
+    validate.tensor(k, "k", min_dims=2)
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"q {tuple(q.shape)} and k {tuple(k.shape)} must share the feature size")
-    if not 1 <= d_k <= q.shape[-1]:
+    d_k = validate.size(d_k, "d_k")
+    if d_k > q.shape[-1]:
         raise ValueError(
             f"d_k must be in 1..{q.shape[-1]} (the feature size of q {tuple(q.shape)}), got {d_k}"
         )
@@ -78,20 +79,18 @@ def prefix_scores(q: torch.Tensor, k: torch.Tensor, d_k: int, *, scale: bool) ->
 
 
 def attention_grad_norms(
-    d_k: int, *, scale: bool, n_keys: int = 8, d_v: int = 4, n_trials: int = 1024, seed: int = 0
+    d_k: int, *, scale: float | None, n_keys: int = 8, d_v: int = 4, n_trials: int = 1024, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Size of the gradient reaching q and k through one attention step, over random trials.
 
     Each trial draws one query (1, d_k), keys (S, d_k), values (S, d_v) and an upstream gradient
     g (d_v,), all with independent N(0, 1) entries, runs lib's scaled_dot_product_attention
-    (`scale=True` divides by √d_k) and back-propagates L = g · out.
+    (`scale=None` divides by √d_k, `scale=1.0` does not) and back-propagates L = g · out.
     Returns ‖∂L/∂q‖, ‖∂L/∂K‖ (over all keys) and the weights of each trial.
     Shapes: -> (N,), (N,), (N, S) with N = n_trials, S = n_keys.
     """
-    if min(d_k, n_keys, d_v, n_trials) < 1:
-        raise ValueError(
-            f"d_k, n_keys, d_v and n_trials must be ≥ 1, got {d_k}, {n_keys}, {d_v}, {n_trials}"
-        )
+    for name, n in (("d_k", d_k), ("n_keys", n_keys), ("d_v", d_v), ("n_trials", n_trials)):
+        validate.size(n, name)
     gen = torch.Generator().manual_seed(seed)
     q = torch.randn(n_trials, 1, d_k, generator=gen).requires_grad_()  # (N, 1, D)
     k = torch.randn(n_trials, n_keys, d_k, generator=gen).requires_grad_()  # (N, S, D)
@@ -102,22 +101,35 @@ def attention_grad_norms(
     return grad_q.flatten(1).norm(dim=1), grad_k.flatten(1).norm(dim=1), weights.detach().squeeze(1)
 
 
-def median_interval(x: torch.Tensor, *, z: float = 4.0) -> tuple[float, float]:
-    """A distribution-free interval for the median of the distribution `x` was sampled from.
+def jacobian_norm(weights: torch.Tensor) -> torch.Tensor:
+    """The spectral norm ‖J‖₂ of the softmax Jacobian J = diag(p) − p pᵀ of each row.
 
-    The number of samples below the true median is Binomial(N, ½), with standard deviation
-    √N/2, so the order statistics N/2 ∓ z·√N/2 bracket it except with probability about that
-    of a z-sigma normal deviation. No assumption about the shape of the distribution.
-    Shapes: x (N,) -> two floats.
+    J is symmetric positive semi-definite, so its norm is its largest eigenvalue: how much the
+    softmax can pass on, at most, of a gradient on the weights to the scores.
+    Shapes: weights (..., S) -> (...).
     """
-    if x.dim() != 1 or x.numel() < 16:
-        raise ValueError(
-            f"median_interval needs a 1-D sample of at least 16 values, got shape {tuple(x.shape)}"
-        )
-    n = x.numel()
-    half = z * math.sqrt(n) / 2
-    # 1-based ranks r = n/2 − half and s = n/2 + half + 1 give P(x_(r) ≤ median ≤ x_(s)) ≈ that
-    lo = max(0, math.floor(n / 2 - half) - 1)  # 0-based index of x_(r)
-    hi = min(n - 1, math.ceil(n / 2 + half))  # 0-based index of x_(s)
-    ordered = x.detach().sort().values
-    return ordered[lo].item(), ordered[hi].item()
+    return torch.linalg.eigvalsh(softmax_jacobian(weights))[..., -1]
+
+
+def jacobian_bound(weights: torch.Tensor) -> torch.Tensor:
+    """1 − Σ p², an upper bound on ‖J‖₂ (its trace); 0 exactly when p is one-hot.
+
+    Shapes: weights (..., S) -> (...).
+    """
+    _check_weights(weights, "jacobian_bound")
+    return 1 - (weights**2).sum(dim=-1)
+
+
+# Every entry of diag(p) − p pᵀ lies in [−¼, ¼]: p(1 − p) ≤ ¼ and p_i p_j ≤ ¼.
+JACOBIAN_ENTRY_LIMIT = 0.25
+
+
+def naive_masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """What plain code does: blocked scores set to −inf, then softmax. A row with nothing
+    allowed becomes NaN (0/0); `lib.attention.masked_softmax` is the guarded version.
+
+    Shapes: scores (..., T, S), mask broadcastable to (..., T, S) -> (..., T, S).
+    """
+    validate.tensor(scores, "scores", min_dims=1)
+    validate.mask(mask)
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)

@@ -1,4 +1,4 @@
-"""Exercises of notebook 07 (positional encoding, 포지셔널 인코딩)."""
+"""Exercises on positional encoding, 포지셔널 인코딩."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""lib.saturation (notebook 03): the softmax Jacobian against autograd, entropy against
+"""lib.softmax (notebook 03): the softmax Jacobian against autograd, entropy against
 torch.distributions, the gradient through attention, the widget and the exercises."""
 
 import math
@@ -9,16 +9,17 @@ from torch.autograd.functional import jacobian
 from widget_harness import exercise
 
 from lib.attention import attention_scores, scaled_dot_product_attention
-from lib.checks.saturation import check_entropy, check_softmax_backward, check_softmax_jacobian
-from lib.saturation import (
+from lib.checks.softmax_saturation import check_entropy, check_softmax_backward, check_softmax_jacobian
+from lib.softmax import (
+    JACOBIAN_ENTRY_LIMIT,
     attention_grad_norms,
     max_weight,
-    median_interval,
     prefix_scores,
     softmax_entropy,
     softmax_jacobian,
 )
-from lib.widgets.saturation import JACOBIAN_LIMIT, saturation_widget
+from lib.stats import median_interval
+from lib.widgets.softmax_saturation import saturation_widget
 
 # --- the Jacobian -------------------------------------------------------------------------
 
@@ -48,7 +49,7 @@ def test_jacobian_properties(gen):
     assert (eig > -1e-12).all()  # positive semi-definite: a covariance matrix
     gini = 1 - (p**2).sum(-1)  # = trace
     assert (eig[..., -1] <= gini + 1e-12).all()  # ‖J‖₂ ≤ tr J = 1 − Σp²
-    assert jac.abs().max() <= JACOBIAN_LIMIT  # the widget's colour range holds every entry
+    assert jac.abs().max() <= JACOBIAN_ENTRY_LIMIT  # the widget's colour range holds every entry
     assert (softmax_jacobian(torch.eye(4)) == 0).all()  # one-hot: no gradient at all
 
 
@@ -105,9 +106,9 @@ def test_prefix_scores_errors(gen):
     q, k = torch.randn(3, 8, generator=gen), torch.randn(5, 8, generator=gen)
     for bad in (0, 9):
         with pytest.raises(ValueError, match=rf"d_k must be in 1..8 .*\(3, 8\)\), got {bad}"):
-            prefix_scores(q, k, bad, scale=True)
+            prefix_scores(q, k, bad, scale=None)
     with pytest.raises(ValueError, match=r"q \(3, 8\) and k \(5, 4\) must share"):
-        prefix_scores(q, torch.randn(5, 4), 2, scale=True)
+        prefix_scores(q, torch.randn(5, 4), 2, scale=None)
 
 
 # --- the gradient reaching q and k -----------------------------------------------------------
@@ -133,23 +134,23 @@ def test_grad_norms_equal_the_chain_rule_through_the_jacobian(scale):
 
 
 def test_grad_norms_are_deterministic_and_equal_at_d_k_1():
-    a = attention_grad_norms(1, scale=True, n_trials=64)
-    b = attention_grad_norms(1, scale=False, n_trials=64)  # √1 = 1: scaling changes nothing
+    a = attention_grad_norms(1, scale=None, n_trials=64)
+    b = attention_grad_norms(1, scale=1.0, n_trials=64)  # √1 = 1: scaling changes nothing
     for x, y in zip(a, b, strict=True):
         torch.testing.assert_close(x, y)
-    torch.testing.assert_close(attention_grad_norms(16, scale=False, n_trials=64)[0],
-                               attention_grad_norms(16, scale=False, n_trials=64)[0])
+    torch.testing.assert_close(attention_grad_norms(16, scale=1.0, n_trials=64)[0],
+                               attention_grad_norms(16, scale=1.0, n_trials=64)[0])
 
 
 def test_unscaled_gradient_vanishes_and_scaled_does_not():
-    unscaled = attention_grad_norms(512, scale=False)[0]  # 1024 trials
-    scaled = attention_grad_norms(512, scale=True)[0]
+    unscaled = attention_grad_norms(512, scale=1.0)[0]  # 1024 trials
+    scaled = attention_grad_norms(512, scale=None)[0]
     assert median_interval(unscaled)[1] < median_interval(scaled)[0] / 10
 
 
 def test_grad_norms_errors():
     with pytest.raises(ValueError, match="must be ≥ 1, got 0, 8, 4, 1024"):
-        attention_grad_norms(0, scale=True)
+        attention_grad_norms(0, scale=None)
 
 
 # --- the median interval --------------------------------------------------------------------
@@ -179,7 +180,7 @@ def test_saturation_widget_over_its_range(gen):
     live = saturation_widget(q, k, d_k=4)
     exercise(live)
     image = live.view.axes[1].images[0]
-    assert image.get_clim() == (-JACOBIAN_LIMIT, JACOBIAN_LIMIT)  # symmetric: 0 is white
+    assert image.get_clim() == (-JACOBIAN_ENTRY_LIMIT, JACOBIAN_ENTRY_LIMIT)  # symmetric: 0 is white
     for d_k, scaled in ((1, False), (64, False), (64, True)):
         live.controls["d_k"].value, live.controls["scaled"].value = d_k, scaled
         assert live.last_error is None

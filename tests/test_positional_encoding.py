@@ -7,14 +7,14 @@ import pytest
 import torch
 from widget_harness import exercise
 
-from lib.checks.positional import check_offset_rotation, check_sinusoidal, check_to_concatenated
+from lib.checks.positional_encoding import check_offset_rotation, check_sinusoidal, check_to_concatenated
 from lib.positional import (
     concatenated_columns,
     offset_rotation,
     sinusoidal_encoding,
     sinusoidal_encoding_concatenated,
 )
-from lib.widgets.positional import MAX_D_MODEL, MAX_POSITIONS, positional_widget
+from lib.widgets.positional_encoding import MAX_D_MODEL, MAX_POSITIONS, positional_widget
 
 # float32 entries of size <= 1 are off by at most 2^-24; a 2-term sum with |weights| <= 1 and
 # the rounding of M itself stay below 4 * 2^-24 (see notebook 07).

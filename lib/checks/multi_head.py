@@ -1,4 +1,4 @@
-"""Exercises of notebook 04 (multi-head attention)."""
+"""Exercises on multi-head attention."""
 
 from __future__ import annotations
 

@@ -10,23 +10,21 @@ from matplotlib.patches import StepPatch
 from widget_harness import exercise
 
 from lib.attention import attention_scores
-from lib.checks.variance import (
+from lib.checks.dot_product_variance import (
     check_predicted_variance,
     check_scaled_scores,
     check_variance_standard_error,
 )
 from lib.plots import histogram_bars, update_histogram
+from lib.stats import density_histogram, normal_pdf, variance_standard_error
 from lib.variance import (
-    density_histogram,
-    normal_pdf,
     pair_scores,
     predicted_variance,
     running_scores,
     sample_qk,
     score_kurtosis,
-    variance_standard_error,
 )
-from lib.widgets.variance import variance_widget
+from lib.widgets.dot_product_variance import variance_widget
 
 Z = 4  # tolerance in standard errors for every sampled statistic below
 
@@ -61,8 +59,8 @@ def test_sample_qk_rejects_bad_input(kwargs, match):
 @pytest.mark.parametrize("shape", [(7, 3), (2, 5, 16), (1, 1)])
 def test_pair_scores_is_pytorchs_row_wise_dot_product(gen, shape):
     q, k = torch.randn(*shape, generator=gen), torch.randn(*shape, generator=gen)
-    torch.testing.assert_close(pair_scores(q, k, scale=False), torch.linalg.vecdot(q, k))
-    scaled = pair_scores(q, k, scale=True)
+    torch.testing.assert_close(pair_scores(q, k, scale=1.0), torch.linalg.vecdot(q, k))
+    scaled = pair_scores(q, k, scale=None)
     torch.testing.assert_close(scaled, torch.linalg.vecdot(q, k) / math.sqrt(shape[-1]))
     # ... which is the diagonal of notebook 01's QKᵀ/√d_k
     torch.testing.assert_close(scaled, torch.diagonal(attention_scores(q, k), dim1=-2, dim2=-1))
@@ -70,7 +68,7 @@ def test_pair_scores_is_pytorchs_row_wise_dot_product(gen, shape):
 
 def test_pair_scores_names_the_shapes():
     with pytest.raises(ValueError, match=r"got q \(4, 3\) and k \(4, 5\)"):
-        pair_scores(torch.zeros(4, 3), torch.zeros(4, 5), scale=True)
+        pair_scores(torch.zeros(4, 3), torch.zeros(4, 5), scale=None)
 
 
 def test_running_scores_rows_are_the_dot_products_of_every_width(gen):
@@ -78,7 +76,7 @@ def test_running_scores_rows_are_the_dot_products_of_every_width(gen):
     rows = running_scores(q, k)
     assert rows.shape == (9, 30)
     for d in range(1, 10):
-        torch.testing.assert_close(rows[d - 1], pair_scores(q[:, :d], k[:, :d], scale=False))
+        torch.testing.assert_close(rows[d - 1], pair_scores(q[:, :d], k[:, :d], scale=1.0))
     with pytest.raises(ValueError, match=r"same shape \(N, D\), got q \(30,\) and k \(30,\)"):
         running_scores(q[:, 0], k[:, 0])
 
@@ -87,9 +85,9 @@ def test_running_scores_rows_are_the_dot_products_of_every_width(gen):
 
 def test_predicted_variance_values():
     assert predicted_variance(3) == 3  # the lecture's example
-    assert predicted_variance(3, scale=True) == 1  # after dividing by √3
+    assert predicted_variance(3, scale=None) == 1  # after dividing by √3
     assert predicted_variance(16, sigma_q=2.0, sigma_k=0.5) == pytest.approx(16.0)
-    assert predicted_variance(16, sigma_q=2.0, sigma_k=2.0, scale=True) == pytest.approx(16.0)
+    assert predicted_variance(16, sigma_q=2.0, sigma_k=2.0, scale=None) == pytest.approx(16.0)
     with pytest.raises(ValueError, match="d_k must be a whole number >= 1"):
         predicted_variance(0)
 
@@ -113,7 +111,7 @@ def test_standard_error_for_normal_draws_is_the_chi_square_one():
 def test_sampled_variance_matches_prediction_within_standard_errors(d_k):
     n = 20_000
     g = torch.Generator().manual_seed(d_k)
-    scores = pair_scores(*sample_qk(n, d_k, sigma_q=1.5, sigma_k=0.8, generator=g), scale=False)
+    scores = pair_scores(*sample_qk(n, d_k, sigma_q=1.5, sigma_k=0.8, generator=g), scale=1.0)
     expected = predicted_variance(d_k, sigma_q=1.5, sigma_k=0.8)
     se = variance_standard_error(n, expected, score_kurtosis(d_k))
     assert abs(scores.var().item() - expected) < Z * se
@@ -125,7 +123,7 @@ def test_standard_error_formula_matches_repeated_experiments():
     # d_k = 1: kurtosis 9, so the normal-draw formula would be far too small.
     m, n = 2000, 1000
     g = torch.Generator().manual_seed(1)
-    variances = pair_scores(*sample_qk(m * n, 1, generator=g), scale=False).view(m, n).var(dim=1)
+    variances = pair_scores(*sample_qk(m * n, 1, generator=g), scale=1.0).view(m, n).var(dim=1)
     spread = variances.std().item()
     rel = Z / math.sqrt(2 * (m - 1))  # relative SE of the std of m near-normal values
     assert abs(spread / variance_standard_error(n, 1.0, score_kurtosis(1)) - 1) < rel

@@ -1,4 +1,4 @@
-"""Exercises of notebook 03 (softmax saturation)."""
+"""Exercises on softmax saturation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import torch
 
 from lib.checks import HINT, Mistake, Result, check_function
-from lib.saturation import softmax_entropy, softmax_jacobian
+from lib.softmax import softmax_entropy, softmax_jacobian
 
 
 def _weights(shapes, seed: int, spread: float = 2.0) -> list[torch.Tensor]:

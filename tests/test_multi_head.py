@@ -9,9 +9,9 @@ import torch
 from torch import nn
 from widget_harness import exercise
 
-from lib.checks.multihead import check_head_weights, check_merge_heads, check_split_heads
-from lib.heads import MultiHeadAttention, mean_attention_distance, per_head_weights
-from lib.widgets.multihead import divisors, multihead_widget
+from lib.checks.multi_head import check_head_weights, check_merge_heads, check_split_heads
+from lib.heads import MultiHeadAttention, head_counts, mean_attention_distance, per_head_weights
+from lib.widgets.multi_head import multihead_widget
 
 # --- per_head_weights ------------------------------------------------------------------------
 
@@ -104,8 +104,8 @@ def hangul():
         yield
 
 
-def test_divisors():
-    assert divisors(12) == [1, 2, 3, 4, 6, 12] and divisors(7) == [1, 7]
+def test_head_counts():
+    assert head_counts(12) == [1, 2, 3, 4, 6, 12] and head_counts(7) == [1, 7]
 
 
 def test_multihead_widget_every_control(hangul):
