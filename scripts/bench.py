@@ -10,10 +10,11 @@ What it measures, on this machine, in one run:
 1. Each notebook top to bottom: every cell executed in a fresh kernel of this Python
    (nbclient, on an in-memory copy run from a temporary copy of notebooks/; nothing is written
    back), with and without the kernel start-up, and the total.
-2. Each widget the notebook displays: the kernel walks the widget tree (`.children`) of every
-   displayed widget, and for each control (slider, dropdown, toggle, checkbox) sets `.value`
-   programmatically at least N times; one update is the time from the assignment until the
-   widget's ipywidgets.Image holds the new PNG (compute + draw + encode + send). Median per widget.
+2. Each widget the notebook displays: the kernel imports scripts/widget_probe.py, which walks the
+   widget tree (`.children`) of every displayed widget, and for each control (slider, dropdown,
+   toggle, checkbox) sets `.value` programmatically at least N times; one update is the time from
+   the assignment until the widget's ipywidgets.Image holds the new PNG (compute + draw + encode +
+   send). Median per widget.
 3. lib.attention.scaled_dot_product_attention vs torch.nn.functional.scaled_dot_product_attention
    for n = 128, 512, 2048 (batch 1, 8 heads, d_k 64, no mask), median of repeated calls, as a ratio.
 4. With --fresh-clone: `git clone` of this repository into a temp dir (pip's cache stays warm),
@@ -44,116 +45,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-PROBE_MARK = "@@bench-widgets@@"
+SCRIPTS = Path(__file__).resolve().parent
+REPO = SCRIPTS.parent
 
 # Targets from the issue (seconds, seconds, milliseconds, ratio).
 NOTEBOOK_TARGET_S = 15.0
 SERIES_TARGET_S = 90.0
 WIDGET_TARGET_MS = 20.0
 ATTENTION_TARGET_RATIO = 1.5
-
-# Runs inside the notebook's kernel after the last cell. It finds the displayed widgets by the
-# model ids of the notebook's widget-view outputs, walks their `.children`, moves each control
-# and times until an Image in the same tree has a new value.
-WIDGET_PROBE = r'''
-def _bench_widgets(views, n_updates):
-    import json, math, statistics, time
-    import ipywidgets as W
-    from ipywidgets.widgets import widget as _widget_module
-
-    registry = _widget_module._instances  # model_id -> widget (ipywidgets 8)
-    not_controls = (W.Image, W.HTML, W.HTMLMath, W.Label, W.Output, W.Valid, W.Play,
-                    W.Text, W.Textarea, W.Password, W.Box)
-
-    def walk(w):
-        yield w
-        for child in getattr(w, "children", ()) or ():
-            yield from walk(child)
-
-    def bounce(points, start, n):
-        """n values from `points`, walking up and down, never the same twice in a row."""
-        if len(points) < 2:
-            return []
-        i = points.index(start) if start in points else 0
-        step, out = 1, []
-        while len(out) < n:
-            if not 0 <= i + step < len(points):
-                step = -step
-            i += step
-            out.append(points[i])
-        return out
-
-    def values_for(c, n):
-        if isinstance(c, (W.Checkbox, W.ToggleButton)):
-            return [not c.value if k % 2 == 0 else c.value for k in range(n)]
-        options = getattr(c, "_options_values", None)
-        if options is not None and not isinstance(c.value, tuple):
-            return bounce(list(options), c.value, n)
-        if isinstance(c, W.FloatLogSlider):
-            points = [c.base ** (c.min + k * (c.max - c.min) / 20) for k in range(21)]
-            return bounce(points, min(points, key=lambda p: abs(p - c.value)), n)
-        if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and hasattr(c, "min"):
-            if isinstance(c.value, int):
-                step = int(getattr(c, "step", 1) or 1)
-                points = list(range(int(c.min), int(c.max) + 1, step))
-                if len(points) > 21:
-                    points = sorted({points[round(k * (len(points) - 1) / 20)] for k in range(21)})
-            else:
-                step = float(getattr(c, "step", 0) or (c.max - c.min) / 20)
-                count = max(1, min(20, int(math.floor((c.max - c.min) / step + 1e-9))))
-                points = sorted({round(c.min + round(k * (c.max - c.min) / count / step) * step, 10)
-                                 for k in range(count + 1)})
-            start = min(points, key=lambda p: abs(p - c.value))
-            return bounce(points, start, n)
-        return []
-
-    report = []
-    for cell, model_id in views:
-        root = registry.get(model_id)
-        entry = {"cell": cell, "type": type(root).__name__ if root else None, "controls": []}
-        report.append(entry)
-        if root is None:
-            entry["error"] = "displayed widget not found in the kernel"
-            continue
-        tree = list(walk(root))
-        images = [w for w in tree if isinstance(w, W.Image)]
-        controls = [w for w in tree if isinstance(w, W.ValueWidget) and not isinstance(w, not_controls)]
-        stamp = {}
-        def seen(change, stamp=stamp):
-            stamp["t"] = time.perf_counter()
-        for img in images:
-            img.observe(seen, names="value")
-        try:
-            for c in controls:
-                label = c.description or type(c).__name__
-                values = values_for(c, n_updates)
-                if not values:
-                    entry["controls"].append({"label": label, "skipped": type(c).__name__})
-                    continue
-                original, times, unchanged, errors = c.value, [], 0, []
-                for v in values:
-                    before = [bytes(i.value) for i in images]
-                    stamp.clear()
-                    t0 = time.perf_counter()
-                    c.value = v
-                    t1 = time.perf_counter()
-                    times.append((stamp.get("t", t1) - t0) * 1000.0)
-                    if images and [bytes(i.value) for i in images] == before:
-                        unchanged += 1
-                    if getattr(root, "last_error", None) is not None:  # lib.widgets.LiveFigure keeps it
-                        errors.append(repr(root.last_error))
-                c.value = original
-                entry["controls"].append({"label": label, "kind": type(c).__name__, "ms": times,
-                                          "unchanged": unchanged, "errors": errors[:3]})
-        finally:
-            for img in images:
-                img.unobserve(seen, names="value")
-        entry["images"] = len(images)
-    print(PROBE_MARK + json.dumps(report))
-'''
-
 
 # --- machine -------------------------------------------------------------------------------
 def machine_info() -> dict:
@@ -204,66 +103,38 @@ def copy_notebooks(tmp: Path) -> Path:
 def bench_notebook(path: Path, n_updates: int, timeout: int) -> dict:
     """Run one notebook top to bottom in a fresh kernel, then time its widgets' updates."""
     import nbformat
-    from ipykernel.kernelspec import get_kernel_dict
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-
-    class ThisPython(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            return KernelSpec(resource_dir="", **get_kernel_dict())
+    import nbrun  # scripts/ is on sys.path: this script runs as `python scripts/bench.py`
+    from widget_probe import PROBE_MARK
 
     nb = nbformat.read(path, as_version=4)
-    km = KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
-    client = NotebookClient(
-        nb, km=km, timeout=timeout, allow_errors=False, record_timing=False,
-        store_widget_state=False, resources={"metadata": {"path": str(path.parent)}},
-    )  # fmt: skip
-    client.reset_execution_trackers()
+    client = nbrun.new_client(nb, path.parent, timeout=timeout)
     start = time.perf_counter()
-    try:
-        _run_with_probe(client, nb, n_updates, start)
-    finally:
-        if km.has_kernel:  # nbclient leaves a kernel it did not create running
-            km.shutdown_kernel(now=False)
-    probe = nb.cells[-1]
-    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
-    widgets = json.loads(text.split(PROBE_MARK, 1)[1].splitlines()[0]) if PROBE_MARK in text else []
-    for w in widgets:
-        all_ms = [ms for c in w["controls"] for ms in c.get("ms", [])]
-        w["updates"] = len(all_ms)
-        w["median_ms"] = statistics.median(all_ms) if all_ms else None
-        w["p90_ms"] = statistics.quantiles(all_ms, n=10)[-1] if len(all_ms) >= 10 else None
-        w["unchanged"] = sum(c.get("unchanged", 0) for c in w["controls"])
-        for c in w["controls"]:
-            if c.get("ms"):
-                c["median_ms"] = statistics.median(c["ms"])
-                del c["ms"]
-    return {"notebook": path.name, "kernel_s": client.bench_kernel_s, "run_s": client.bench_run_s, "widgets": widgets}
-
-
-def _run_with_probe(client, nb, n_updates: int, start: float) -> None:
-    """Start the kernel, run every cell (timed), then the widget probe (appended in memory only)."""
-    import nbformat
-
-    with client.setup_kernel():
-        client.bench_kernel_s = time.perf_counter() - start
+    with nbrun.running_kernel(client):
+        kernel_s = time.perf_counter() - start
         t0 = time.perf_counter()
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-        client.bench_run_s = time.perf_counter() - t0
-        views = [
-            (index, out["data"][WIDGET_VIEW]["model_id"])
-            for index, cell in enumerate(nb.cells)
-            if cell.cell_type == "code"
-            for out in cell.outputs
-            if WIDGET_VIEW in out.get("data", {})
-        ]
-        probe = nbformat.v4.new_code_cell(
-            f"{WIDGET_PROBE}\nPROBE_MARK = {PROBE_MARK!r}\n_bench_widgets({views!r}, {n_updates})\ndel _bench_widgets"
-        )
-        nb.cells.append(probe)  # in memory only; the file is never written
+        run_s = time.perf_counter() - t0
+        # The probe runs as one more cell, appended in memory only (the file is never written).
+        probe = nbformat.v4.new_code_cell(probe_source(nbrun.widget_views(nb), n_updates))
+        nb.cells.append(probe)
         client.execute_cell(probe, len(nb.cells) - 1)
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    widgets = json.loads(text.split(PROBE_MARK, 1)[1].splitlines()[0]) if PROBE_MARK in text else []
+    return {"notebook": path.name, "kernel_s": kernel_s, "run_s": run_s, "widgets": widgets}
+
+
+def probe_source(views: list[tuple[int, str]], n_updates: int) -> str:
+    """The cell that imports scripts/widget_probe.py in the kernel and prints its report."""
+    scripts = str(SCRIPTS)
+    lines = [
+        "import sys",
+        f"if {scripts!r} not in sys.path:",
+        f"    sys.path.insert(0, {scripts!r})",
+        "import widget_probe",
+        f"widget_probe.print_report({views!r}, {n_updates})",
+    ]
+    return "\n".join(lines)
 
 
 # --- attention -----------------------------------------------------------------------------
@@ -578,8 +449,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.updates < 20:
         parser.error("--updates must be at least 20")
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
     out = None if args.out == "-" else (REPO / args.out if not Path(args.out).is_absolute() else Path(args.out))
     previous = {}
