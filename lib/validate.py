@@ -69,7 +69,9 @@ def tensor(x, name: str, *, dims: int | tuple[int, ...] | None = None, min_dims:
 def mask(m, name: str = "mask") -> torch.Tensor:
     """`m` if it is a boolean tensor (True = may attend), else a TypeError with the fix."""
     if isinstance(m, np.ndarray):
-        raise TypeError(f"{name} must be a torch.Tensor, got {_what(m)}; convert it with torch.from_numpy({_var(name)})")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {_what(m)}; convert it with torch.from_numpy({_var(name)})"
+        )
     if not isinstance(m, torch.Tensor):
         raise TypeError(f"{name} must be a boolean torch.Tensor (True = may attend), got {_what(m)}")
     if m.dtype != torch.bool:

@@ -13,6 +13,32 @@ from lib.plots import WEIGHT_CMAP, heatmap
 from lib.widgets import FigureView, LiveFigure, slider
 
 
+def _layout(tokens: Sequence[str]):
+    """Two attention maps side by side (÷√d_k and ÷√d_model), tokens on both axes, one colour bar."""
+    T = len(tokens)
+    view = FigureView(1, 2, figsize=(8.6, 3.2))
+    maps, titles = [], (r"scores ÷ $\sqrt{d_k}$ (right)", r"scores ÷ $\sqrt{d_{model}}$ (mistake)")
+    for ax, title in zip(view.axes, titles, strict=True):
+        maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
+        ax.set_title(title)
+        ax.tick_params(axis="x", labelrotation=45)
+    view.fig.colorbar(maps[-1].image, ax=view.axes[-1], fraction=0.046, label="weight")
+    view.animate(*(grid.image for grid in maps))
+    return view, maps
+
+
+def _readout(C: int, n_heads: int, head: int, right: torch.Tensor, wrong: torch.Tensor) -> str:
+    D = C // n_heads
+    return (
+        f"d_model = {C}, h = {n_heads} heads of d_k = {D}; "
+        f"head {head} uses columns {head * D}..{(head + 1) * D - 1} of W_Q and W_K<br>"
+        f"÷√d_k: largest weight per query {right.max(-1).values.mean():.2f}, "
+        f"mean attention distance {mean_attention_distance(right):.2f} words<br>"
+        f"÷√d_model: largest weight {wrong.max(-1).values.mean():.2f} "
+        f"(uniform would be {1 / right.shape[-1]:.2f})"
+    )
+
+
 def multihead_widget(
     x: torch.Tensor,
     w_q: torch.Tensor,
@@ -30,14 +56,9 @@ def multihead_widget(
     validate.tensor(x, "x (T, C)", dims=2)
     if x.shape[0] != len(tokens):
         raise ValueError(f"x must be (T, C) with T = {len(tokens)} tokens, got {tuple(x.shape)}")
-    T, C = x.shape
-    view = FigureView(1, 2, figsize=(8.2, 3.2))
-    maps, titles = [], (r"scores ÷ $\sqrt{d_k}$ (right)", r"scores ÷ $\sqrt{d_{model}}$ (mistake)")
-    for ax, title in zip(view.axes, titles, strict=True):
-        maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
-        ax.set_title(title)
-        ax.tick_params(axis="x", labelrotation=45)
-    view.animate(*(grid.image for grid in maps))
+    C = x.shape[1]
+    validate.choice(n_heads, f"n_heads (must divide d_model={C})", head_counts(C))
+    view, maps = _layout(tokens)
 
     def update(n_heads: int, head: int) -> str:
         head = min(head, n_heads - 1)  # only while the slider catches up with a new n_heads
@@ -45,18 +66,8 @@ def multihead_widget(
         wrong = per_head_weights(x, w_q, w_k, n_heads, scale=C**-0.5)[head]  # (T, T)
         for grid, weights in zip(maps, (right, wrong), strict=True):
             grid.update(weights)
-        return (
-            f"d_model = {C}, h = {n_heads} heads of d_k = {C // n_heads}; "
-            f"head {head} uses columns {head * (C // n_heads)}..{(head + 1) * (C // n_heads) - 1}"
-            " of W_Q and W_K<br>"
-            f"÷√d_k: largest weight per query {right.max(-1).values.mean():.2f}, "
-            f"mean attention distance {mean_attention_distance(right):.2f} words<br>"
-            f"÷√d_model: largest weight {wrong.max(-1).values.mean():.2f} "
-            f"(uniform would be {1 / T:.2f})"
-        )
+        return _readout(C, n_heads, head, right, wrong)
 
-    if n_heads not in head_counts(C):
-        raise ValueError(f"n_heads={n_heads} must divide d_model={C}; choose from {head_counts(C)}")
     heads = widgets.Dropdown(options=head_counts(C), value=n_heads, description="heads h")
     head = slider("head", 0, 0, n_heads - 1)
 

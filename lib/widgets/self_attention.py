@@ -14,6 +14,30 @@ from lib.plots import WEIGHT_CMAP, bars, heatmap, update_bars
 from lib.widgets import FigureView, LiveFigure
 
 
+def _layout(tokens: Sequence[str]):
+    """All queries' weights (a heat map with the chosen row framed) and that row as bars."""
+    T = len(tokens)
+    view = FigureView(1, 2, figsize=(8.5, 3.2))
+    ax_map, ax_bar = view.axes
+    grid = heatmap(ax_map, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
+    ax_map.set_title("weights, all queries (rows)")
+    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.046, label="weight")
+    frame = ax_map.add_patch(Rectangle((-0.5, -0.5), T, 1, fill=False, edgecolor="red", linewidth=2))
+    row = bars(ax_bar, torch.zeros(T), tokens, color="C1")
+    ax_bar.set(xlabel="key", ylabel="weight", title="the framed row: one query's weights over the keys")
+    view.animate(grid.image, frame, *row.patches)
+    return view, grid, frame, row
+
+
+def _readout(tokens: Sequence[str], query: int, weights: torch.Tensor, out: torch.Tensor) -> str:
+    shares = ", ".join(f"{tok} {w:.2f}" for tok, w in zip(tokens, weights.tolist(), strict=True))
+    values = ", ".join(f"{value:+.2f}" for value in out.tolist())
+    return (
+        f"query <b>{tokens[query]}</b>: weights {shares} (sum {weights.sum().item():.3f})<br>"
+        f"output (hidden vector) z = Σ weight·v = [{values}]"
+    )
+
+
 def self_attention_widget(
     x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor, tokens: Sequence[str]
 ) -> LiveFigure:
@@ -26,27 +50,14 @@ def self_attention_widget(
     if x.shape[0] != len(tokens):
         raise ValueError(f"x has {x.shape[0]} rows (T) but {len(tokens)} tokens were given")
     q, k, v = x @ w_q, x @ w_k, x @ w_v  # (T, D), (T, D), (T, Dv)
-    view = FigureView(1, 2, figsize=(8.5, 3.2))
-    ax_map, ax_bar = view.axes
-    grid = heatmap(ax_map, torch.zeros(len(tokens), len(tokens)), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
-    ax_map.set_title("weights, all queries (rows)")
-    frame = ax_map.add_patch(Rectangle((-0.5, -0.5), len(tokens), 1, fill=False, edgecolor="red", linewidth=2))
-    row = bars(ax_bar, torch.zeros(len(tokens)), tokens, color="C1")
-    ax_bar.set_ylabel("weight")
-    ax_bar.set_title("the framed row: one query's weights over the keys")
-    view.animate(grid.image, frame, *row.patches)
+    view, grid, frame, row = _layout(tokens)
 
     def update(query: int, scaled: bool) -> str:
         out, weights = scaled_dot_product_attention(q, k, v, scale=None if scaled else 1.0)  # (T, Dv), (T, T)
         grid.update(weights)
         frame.set_y(query - 0.5)
         update_bars(row, weights[query])
-        shares = ", ".join(f"{tok} {w:.2f}" for tok, w in zip(tokens, weights[query].tolist(), strict=True))
-        values = ", ".join(f"{value:+.2f}" for value in out[query].tolist())
-        return (
-            f"query <b>{tokens[query]}</b>: weights {shares} (sum {weights[query].sum().item():.3f})<br>"
-            f"output (hidden vector) z = Σ weight·v = [{values}]"
-        )
+        return _readout(tokens, query, weights[query], out[query])
 
     controls = {
         "query": widgets.Dropdown(options=[(tok, i) for i, tok in enumerate(tokens)], value=0, description="query"),
