@@ -1,11 +1,14 @@
-"""Seeded synthetic toy tasks: small integer sequences and their targets, made on the spot.
+"""Seeded data for the models: toy integer tasks made on the spot, and the date task of data/.
 
-Nothing is downloaded; the same seed always gives the same tensors.
+Nothing is downloaded; the same seed always gives the same tensors and the same files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import torch
 
@@ -55,3 +58,158 @@ def minibatches(
     for _ in range(n_steps):
         rows = torch.randperm(inputs.shape[0], generator=g)[:batch_size]  # (batch_size,)
         yield inputs[rows], targets[rows]
+
+
+# --- dates: a task whose attention a person can read -----------------------------------------
+# A date written in one of many formats (Korean, English, numeric) is rewritten as ISO YYYY-MM-DD.
+# Every output digit is copied from one place of the input (or, for a month name, read off it),
+# so a trained model's cross-attention can be checked against where the answer really is.
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_KO = "월화수목금토일"
+FIRST_YEAR, LAST_YEAR = 1950, 2049  # two-digit years: 50..99 -> 19yy, 00..49 -> 20yy
+
+
+def _format(date: dt.date, name: str) -> str:
+    Y, m, d = date.year, date.month, date.day
+    month, weekday = MONTHS[m - 1], WEEKDAYS[date.weekday()]
+    return {
+        "ko": f"{Y}년 {m}월 {d}일",
+        "ko_short_year": f"{Y % 100:02d}년 {m}월 {d}일",
+        "ko_month_first": f"{m}월 {d}일 {Y}년",
+        "ko_weekday": f"{Y}년 {m}월 {d}일 {WEEKDAYS_KO[date.weekday()]}요일",
+        "en_short": f"{month[:3]} {d}, {Y}",
+        "en_long": f"{month} {d}, {Y}",
+        "en_day_first": f"{d} {month} {Y}",
+        "en_weekday": f"{weekday}, {month} {d}, {Y}",
+        "dmy_slash": f"{d:02d}/{m:02d}/{Y}",
+        "ymd_dot": f"{Y}.{m:02d}.{d:02d}",
+        "mdy_dash": f"{m:02d}-{d:02d}-{Y}",
+    }[name]
+
+
+DATE_FORMATS = ("ko", "ko_short_year", "ko_month_first", "ko_weekday", "en_short", "en_long", "en_day_first",
+                "en_weekday", "dmy_slash", "ymd_dot", "mdy_dash")
+
+
+def format_date(date: dt.date, fmt: str) -> str:
+    """`date` written in the format `fmt` (one of DATE_FORMATS), e.g. "2026년 11월 23일", "Nov 23, 2026"."""
+    validate.choice(fmt, "fmt", DATE_FORMATS)
+    if not isinstance(date, dt.date) or not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise ValueError(f"date must be a datetime.date in {FIRST_YEAR}..{LAST_YEAR}, got {date!r}")
+    return _format(date, fmt)
+
+
+def _shuffled(items: list, rng: random.Random) -> list:
+    """Fisher-Yates with only `rng.random()`, whose sequence Python guarantees across versions."""
+    items = list(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = int(rng.random() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
+def date_splits(*, n_train: int = 16000, n_test: int = 1000, seed: int = 0) -> dict[str, list[tuple[str, str, str]]]:
+    """Seeded (source, target, format) rows: "train" and a held-out "test" whose *dates* never occur in train.
+
+    Every date of FIRST_YEAR..LAST_YEAR is shuffled; the first n_test are the test dates, each written
+    in the formats in turn (so every format is tested about equally), the rest are the training
+    dates, n_train of them written in a format drawn at random.
+    """
+    validate.size(n_train, "n_train")
+    validate.size(n_test, "n_test")
+    rng = random.Random(seed)
+    start, stop = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+    days = _shuffled([start + dt.timedelta(n) for n in range((stop - start).days + 1)], rng)
+    if n_train + n_test > len(days):
+        raise ValueError(f"n_train + n_test must be at most {len(days)} dates, got {n_train + n_test}")
+    test = [(d, DATE_FORMATS[i % len(DATE_FORMATS)]) for i, d in enumerate(days[:n_test])]
+    train = [(d, DATE_FORMATS[int(rng.random() * len(DATE_FORMATS))]) for d in days[n_test:n_test + n_train]]
+    return {name: [(format_date(d, f), d.isoformat(), f) for d, f in rows] for name, rows in
+            (("train", train), ("test", test))}
+
+
+def write_date_files(folder: Path, **split_kw) -> list[Path]:
+    """Write `dates_<split>.tsv` (source, target, format per line, UTF-8, LF) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows in date_splits(**split_kw).items():
+        path = folder / f"dates_{name}.tsv"
+        path.write_text("".join(f"{s}\t{t}\t{f}\n" for s, t, f in rows), encoding="utf-8", newline="\n")
+        paths.append(path)
+    return paths
+
+
+def read_date_file(path: Path) -> list[tuple[str, str, str]]:
+    """The (source, target, format) rows of a file written by `write_date_files`."""
+    rows = [line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    bad = [i for i, row in enumerate(rows) if len(row) != 3]
+    if bad:
+        raise ValueError(f"{path}: line {bad[0] + 1} does not have 3 tab-separated fields")
+    return [tuple(row) for row in rows]
+
+
+# --- a character-level tokenizer ----------------------------------------------------------------
+
+SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
+PAD, BOS, EOS, UNK = range(4)
+
+
+class CharTokenizer:
+    """One id per character, after the four specials <pad>=0, <bos>=1, <eos>=2, <unk>=3.
+
+    The rule for what it does not know: a character outside the vocabulary becomes <unk> (and
+    `unknown(text)` lists them); a text longer than `max_len` is refused with a ValueError, never
+    cut silently, because a cut date is a different date.
+    """
+
+    def __init__(self, alphabet: str, *, max_len: int) -> None:
+        chars = sorted(set(alphabet))
+        self.max_len = validate.size(max_len, "max_len")
+        self.itos = [*SPECIALS, *chars]
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+
+    @classmethod
+    def for_dates(cls, *, max_len: int = 32) -> CharTokenizer:
+        """Every character any date format can produce, plus the ISO targets' digits and '-'."""
+        sample = [_format(dt.date(2000, 1, 1) + dt.timedelta(n), f) for n in range(14) for f in DATE_FORMATS]
+        sample += [format_date(dt.date(2000, m, 1), "en_long") for m in range(1, 13)]
+        return cls("".join(sample) + "0123456789-", max_len=max_len)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def unknown(self, text: str) -> list[str]:
+        """The characters of `text` this tokenizer maps to <unk>."""
+        return sorted({c for c in text if c not in self.stoi})
+
+    def encode(self, text: str, *, bos: bool = False, eos: bool = False) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        ids = [BOS] * bos + [self.stoi.get(c, UNK) for c in text] + [EOS] * eos
+        if len(ids) > self.max_len:
+            raise ValueError(f"{text!r} is {len(ids)} tokens long (with specials); the limit is max_len={self.max_len}")
+        return ids
+
+    def decode(self, ids) -> str:
+        """The text of `ids`, stopping at the first <eos> and skipping <pad> and <bos>."""
+        out = []
+        for i in (ids.tolist() if isinstance(ids, torch.Tensor) else ids):
+            if i == EOS:
+                break
+            if i not in (PAD, BOS):
+                out.append(self.itos[i] if 0 <= i < len(self.itos) else self.itos[UNK])
+        return "".join(out)
+
+    def batch(self, texts, *, bos: bool = False, eos: bool = False) -> torch.Tensor:
+        """Encode and right-pad with <pad> to the longest text.
+
+        Shapes: -> (B, T) int64.
+        """
+        rows = [self.encode(t, bos=bos, eos=eos) for t in texts]
+        if not rows:
+            raise ValueError("texts is empty")
+        width = max(len(r) for r in rows)
+        return torch.tensor([r + [PAD] * (width - len(r)) for r in rows], dtype=torch.long)

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from lib import validate
-from lib.blocks import EncoderBlock
+from lib.blocks import DecoderBlock, EncoderBlock
+from lib.masks import causal_mask
 from lib.positional import sinusoidal_encoding
 
 
@@ -121,3 +122,105 @@ class TransformerEncoder(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         x, weights = self.encoder(tokens, mask)  # (B, T, C)
         return self.head(x), weights  # (B, T, n_out)
+
+
+class Transformer(nn.Module):
+    """The encoder–decoder Transformer (인코더–디코더), assembled from lib's pieces only.
+
+    Source: `TokenEmbedding` (· √d_model + sinusoidal PE) and `n_layers` `EncoderBlock`s; target:
+    its own `TokenEmbedding` and `n_layers` `DecoderBlock`s (masked self-attention, cross-attention
+    over the encoder's output `memory`, feed-forward); a linear map to the target vocabulary. As in
+    `torch.nn.Transformer`, a LayerNorm closes the encoder stack and another the decoder stack.
+    Masks (bool, True = may attend) default to what the token ids say: the source padding mask
+    (B, 1, S) from `pad_id`, and the causal mask with the target's padding, (B, T, T).
+    Shapes: src (B, S) int, tgt (B, T) int -> logits (B, T, V) and a dict of weights lists:
+    "encoder" (B, H, S, S), "self" (B, H, T, T), "cross" (B, H, T, S), one tensor per layer.
+    """
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        *,
+        d_model: int = 64,
+        n_heads: int = 4,
+        d_ff: int = 128,
+        n_layers: int = 2,
+        max_len: int = 32,
+        dropout: float = 0.0,
+        norm_first: bool = False,
+        pad_id: int = 0,
+    ) -> None:
+        super().__init__()
+        validate.size(n_layers, "n_layers")
+        self.pad_id = validate.size(pad_id, "pad_id", minimum=0)
+        self.src_embedding = TokenEmbedding(src_vocab, d_model, max_len=max_len)
+        self.tgt_embedding = TokenEmbedding(tgt_vocab, d_model, max_len=max_len)
+        block_kw = {"dropout": dropout, "norm_first": norm_first}
+        self.encoder = nn.ModuleList(EncoderBlock(d_model, n_heads, d_ff, **block_kw) for _ in range(n_layers))
+        self.decoder = nn.ModuleList(DecoderBlock(d_model, n_heads, d_ff, **block_kw) for _ in range(n_layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(d_model, tgt_vocab)
+
+    def source_mask(self, src: torch.Tensor) -> torch.Tensor:
+        """True at the real source tokens. Shapes: src (B, S) -> (B, 1, S)."""
+        return (src != self.pad_id)[:, None, :]
+
+    def target_mask(self, tgt: torch.Tensor) -> torch.Tensor:
+        """Causal, and no attention to target padding. Shapes: tgt (B, T) -> (B, T, T)."""
+        return causal_mask(tgt.shape[1]) & (tgt != self.pad_id)[:, None, :]  # (T, T) & (B, 1, T)
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None = None):
+        """Shapes: src (B, S) -> memory (B, S, C), weights: list of (B, H, S, S)."""
+        src_mask = self.source_mask(src) if src_mask is None else src_mask
+        x = self.dropout(self.src_embedding(src))  # (B, S, C); validates the ids first
+        weights = []
+        for block in self.encoder:
+            x, w = block(x, src_mask)  # (B, S, C), (B, H, S, S)
+            weights.append(w)
+        return self.encoder_norm(x), weights
+
+    def decode(self, tgt: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor, tgt_mask=None):
+        """Shapes: tgt (B, T), memory (B, S, C), src_mask (B, 1, S) -> logits (B, T, V), self and cross weights."""
+        tgt_mask = self.target_mask(tgt) if tgt_mask is None else tgt_mask
+        x = self.dropout(self.tgt_embedding(tgt))  # (B, T, C)
+        self_weights, cross_weights = [], []
+        for block in self.decoder:
+            x, w_self, w_cross = block(x, memory, self_mask=tgt_mask, memory_mask=src_mask)  # (B, T, C)
+            self_weights.append(w_self)
+            cross_weights.append(w_cross)
+        return self.out(self.decoder_norm(x)), self_weights, cross_weights  # (B, T, V)
+
+    def forward(self, src: torch.Tensor, tgt: torch.Tensor, src_mask=None, tgt_mask=None):
+        validate.token_ids(tgt, "tgt (B, T)", self.tgt_embedding.vocab_size)
+        if src.shape[0] != tgt.shape[0]:
+            raise ValueError(f"src (B, S) {tuple(src.shape)} and tgt (B, T) {tuple(tgt.shape)} must share B")
+        src_mask = self.source_mask(src) if src_mask is None else src_mask
+        memory, enc_weights = self.encode(src, src_mask)
+        logits, self_weights, cross_weights = self.decode(tgt, memory, src_mask, tgt_mask)
+        return logits, {"encoder": enc_weights, "self": self_weights, "cross": cross_weights}
+
+
+@torch.no_grad()
+def greedy_decode(model: Transformer, src: torch.Tensor, *, bos: int, eos: int, max_len: int) -> torch.Tensor:
+    """Batched greedy decoding: start every row with `bos`, append the most likely token, stop at `eos`.
+
+    The encoder runs once; each step re-reads the whole prefix (no cache: clear, and fast enough
+    for short outputs). Rows that have produced `eos` are padded with the model's pad id.
+    Shapes: src (B, S) -> (B, L) int64 with L <= max_len, starting with bos.
+    """
+    validate.size(max_len, "max_len", minimum=2)
+    was_training = model.training
+    model.eval()
+    src_mask = model.source_mask(src)
+    memory, _ = model.encode(src, src_mask)  # (B, S, C)
+    out = torch.full((src.shape[0], 1), bos, dtype=torch.long)  # (B, 1)
+    done = torch.zeros(src.shape[0], dtype=torch.bool)  # (B,)
+    while out.shape[1] < max_len and not done.all():
+        logits, _, _ = model.decode(out, memory, src_mask)  # (B, t, V)
+        step = logits[:, -1].argmax(-1).masked_fill(done, model.pad_id)  # (B,)
+        out = torch.cat([out, step[:, None]], dim=1)  # (B, t + 1)
+        done |= step == eos
+    model.train(was_training)
+    return out

@@ -58,3 +58,19 @@ def noam_lambda(d_model: int, warmup: int, *, factor: float = 1.0):
     """
     noam_lr(1, d_model, warmup, factor=factor)  # validate now, not at the first step
     return lambda n_done: noam_lr(n_done + 1, d_model, warmup, factor=factor)
+
+
+def warmup_linear_decay(step, *, peak: float, warmup: int, total: int):
+    """A linear warm-up (워밍업) to `peak` at step = warmup, then a straight line down to 0 at step = total.
+
+    peak · step / warmup while step <= warmup, then peak · (total − step) / (total − warmup), and 0
+    beyond `total`. Returns a float for a scalar step, else an array.
+    """
+    peak = validate.number(peak, "peak", low=0.0, low_open=True)
+    warmup = validate.size(warmup, "warmup")
+    total = validate.size(total, "total", minimum=warmup + 1)
+    s = _steps(step)
+    rising = s / warmup
+    falling = np.clip((total - s) / (total - warmup), 0.0, None)
+    lr = peak * np.minimum(rising, falling)
+    return float(lr) if lr.ndim == 0 else lr
