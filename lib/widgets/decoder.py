@@ -1,0 +1,96 @@
+"""The decoder widget: pick a decoder position, see its cross-attention row over the source, per head."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
+
+from lib import validate
+from lib.plots import WEIGHT_CMAP, heatmap
+from lib.widgets import FigureView, LiveFigure, slider
+
+
+def _check(cross_weights: torch.Tensor, source: list[str], target: list[str]) -> None:
+    validate.tensor(cross_weights, "cross_weights (H, T, S)", dims=3)
+    H, T, S = cross_weights.shape
+    if len(source) != S or len(target) != T:
+        raise ValueError(
+            f"cross_weights is (H, T, S) = ({H}, {T}, {S}) but {len(target)} target and "
+            f"{len(source)} source tokens were given"
+        )
+
+
+def _layout(cross_weights: torch.Tensor, source: list[str], target: list[str]):
+    """Left: row t of every head (H × S); right: one map (T × S) with row t outlined."""
+    H, S = cross_weights.shape[0], cross_weights.shape[2]
+    view = FigureView(1, 2, figsize=(8.6, 3.4), gridspec_kw={"width_ratios": [1.0, 1.1]})
+    ax_row, ax_map = view.axes
+    heads = [f"head {h}" for h in range(H)]
+    row_map = heatmap(ax_row, cross_weights[:, 0], xlabels=source, ylabels=heads, cmap=WEIGHT_CMAP,
+                      xlabel="source token (key, value)", ylabel="")
+    full_map = heatmap(ax_map, cross_weights.mean(0), xlabels=source, ylabels=target, cmap=WEIGHT_CMAP,
+                       xlabel="source token (key, value)", ylabel="target token (query)")
+    map_title = ax_map.set_title(" ")
+    view.fig.colorbar(full_map.image, ax=ax_map, fraction=0.046)
+    marker = row_marker(ax_map, S)
+    title = ax_row.set_title(" ")
+    view.animate(row_map.image, full_map.image, marker, title, map_title)
+    return view, row_map, full_map, marker, (title, map_title)
+
+
+def _readout(weights_t: torch.Tensor, t: int, source: list[str], target: list[str]) -> str:
+    """One line per head: where decoder position t looks most, and with what weight."""
+    lines = [f"decoder position t = {t}, target token <b>{html.escape(target[t])}</b>:"]
+    for h, row in enumerate(weights_t):
+        s = int(row.argmax())
+        lines.append(f"head {h} looks most at source position {s} "
+                     f"(<b>{html.escape(source[s])}</b>), weight {row[s].item():.2f}")
+    return "<br>".join(lines)
+
+
+def decoder_widget(cross_weights: torch.Tensor, source_tokens: Sequence[str],
+                   target_tokens: Sequence[str]) -> LiveFigure:
+    """Controls: the decoder position t, and which map (the mean over heads, or one head) is drawn whole.
+
+    Shapes: cross_weights (H, T, S) of one sequence; len(target_tokens) == T, len(source_tokens) == S.
+    """
+    source, target = list(source_tokens), list(target_tokens)
+    _check(cross_weights, source, target)
+    w = cross_weights.detach()
+    H, T = w.shape[:2]
+    view, row_map, full_map, marker, (title, map_title) = _layout(w, source, target)
+
+    def update(t: int, shown: str) -> str:
+        row_map.update(w[:, t])  # (H, S): every head's weights for query t
+        full_map.update(w.mean(0) if shown == "mean" else w[int(shown.split()[-1])])  # (T, S)
+        move_row_marker(marker, t)
+        title.set_text(f"row t = {t} ({target[t]}), per head")
+        map_title.set_text(f"cross-attention T × S: {'mean of the heads' if shown == 'mean' else shown}")
+        return _readout(w[:, t], t, source, target)
+
+    controls = {
+        "t": slider("decoder position t", min(1, T - 1), 0, T - 1),
+        "shown": widgets.ToggleButtons(options=["mean"] + [f"head {h}" for h in range(H)], value="mean",
+                                       description="right map"),
+    }
+    return LiveFigure(controls, update, view)
+
+
+# --- drawing helpers, to move into lib/plots.py ---
+
+
+def row_marker(ax: Axes, n_cols: int, *, color: str = "#e63946") -> Rectangle:
+    """An outline around one row of a heat map drawn by `heatmap` (move it with `move_row_marker`)."""
+    box = Rectangle((-0.5, -0.5), n_cols, 1.0, fill=False, edgecolor=color, linewidth=2.5)
+    ax.add_patch(box)
+    return box
+
+
+def move_row_marker(box: Rectangle, row: int) -> None:
+    """Put the outline of `row_marker` around row `row`."""
+    box.set_y(row - 0.5)
