@@ -1,0 +1,244 @@
+"""What one layer costs: multiply-adds, sequential steps, wall time and peak memory.
+
+Self-attention over n tokens of width d spends 4·n·d² multiply-adds on its four linear maps
+(W_Q, W_K, W_V, W_O) and n²·d on each of Q Kᵀ and weights · V, all in a fixed number of
+steps whatever n is. A plain RNN, h_t = tanh(x_t W_x + h_{t-1} W_h), spends 2·d² per token,
+2·n·d² in all, but in n steps that wait for each other. The n²-terms of attention (2·n²·d)
+and the RNN (2·n·d²) are equal exactly at n = d.
+
+The measuring helpers count what really runs: `counted_flops` with PyTorch's FlopCounterMode
+(a matrix product of m·k·n multiply-adds counts 2·m·k·n FLOPs), `dispatched_ops` the aten
+operations a call runs one after another, `peak_tensor_bytes` the most bytes of tensors alive
+at once during a call (deterministic: it counts storages, not the allocator).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
+from torch.utils.flop_counter import FlopCounterMode
+
+from lib import validate
+from lib.attention import chunked_attention, scaled_dot_product_attention
+
+# --- counts: pure formulas ------------------------------------------------------------------
+
+
+def _sizes(n: int, d: int) -> tuple[int, int]:
+    return validate.size(n, "n (sequence length)"), validate.size(d, "d (d_model)")
+
+
+def attention_macs(n: int, d: int) -> dict[str, int]:
+    """Multiply-adds of one single-head self-attention layer, by part.
+
+    projections: x W_Q, x W_K, x W_V and out W_O, each (n, d) @ (d, d); scores: Q Kᵀ,
+    (n, d) @ (d, n); weighted sum: weights V, (n, n) @ (n, d). Softmax and scaling are O(n²),
+    not counted. Splitting d into heads changes none of these numbers.
+    """
+    n, d = _sizes(n, d)
+    return {"projections": 4 * n * d * d, "scores": n * n * d, "weighted sum": n * n * d}
+
+
+def attention_layer_macs(n: int, d: int) -> int:
+    """4·n·d² + 2·n²·d: all multiply-adds of one self-attention layer."""
+    return sum(attention_macs(n, d).values())
+
+
+def rnn_layer_macs(n: int, d: int) -> int:
+    """2·n·d²: per token, x_t W_x and h_{t-1} W_h, each (1, d) @ (d, d)."""
+    n, d = _sizes(n, d)
+    return 2 * n * d * d
+
+
+def sequential_steps(kind: str, n: int) -> int:
+    """Steps that must wait for the one before: 1 for attention (whatever n), n for an RNN."""
+    validate.choice(kind, "kind", ("attention", "rnn"))
+    n = validate.size(n, "n (sequence length)")
+    return 1 if kind == "attention" else n
+
+
+# --- the two layers that are measured -------------------------------------------------------
+
+
+def rnn_layer(x: torch.Tensor, w_x: torch.Tensor, w_h: torch.Tensor) -> torch.Tensor:
+    """h_t = tanh(x_t W_x + h_{t-1} W_h), h_0 = 0, one token after another; all hidden states.
+
+    Shapes: x (B, T, C), w_x (C, C), w_h (C, C) -> (B, T, C).
+    """
+    validate.tensor(x, "x (B, T, C)", dims=3)
+    for name, w in (("w_x", w_x), ("w_h", w_h)):
+        validate.tensor(w, f"{name} (C, C)", dims=2)
+        validate.same_dtype(x, w, "x (B, T, C)")
+        if w.shape != (x.shape[-1], x.shape[-1]):
+            raise ValueError(f"{name} must be (C, C) = {(x.shape[-1],) * 2} for x {tuple(x.shape)}, "
+                             f"got {tuple(w.shape)}")
+    h = x.new_zeros(x.shape[0], x.shape[-1])  # (B, C)
+    states = []
+    for t in range(x.shape[1]):  # step t needs h from step t - 1: n steps in a row
+        h = torch.tanh(x[:, t] @ w_x + h @ w_h)  # (B, C) @ (C, C) -> (B, C)
+        states.append(h)
+    return torch.stack(states, dim=1)  # (B, T, C)
+
+
+# --- measuring what runs ----------------------------------------------------------------------
+
+
+def counted_flops(fn: Callable, *args, **kwargs) -> int:
+    """FLOPs of the matrix products `fn(*args, **kwargs)` runs, by torch's FlopCounterMode (2 per multiply-add)."""
+    with FlopCounterMode(display=False) as counter:
+        fn(*args, **kwargs)
+    return int(counter.get_total_flops())
+
+
+class _OpCounter(TorchDispatchMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def dispatched_ops(fn: Callable, *args, **kwargs) -> int:
+    """How many aten operations `fn(*args, **kwargs)` runs, one after another, on the CPU."""
+    with torch.no_grad(), _OpCounter() as counter:
+        fn(*args, **kwargs)
+    return counter.count
+
+
+class _PeakTracker(TorchDispatchMode):
+    """Bytes of the storages created inside the mode and still referenced; the largest sum seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: dict[int, list[int]] = {}  # storage address -> [bytes, tensors using it]
+        self.current = 0
+        self.peak = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in (out,) if isinstance(out, torch.Tensor) else tree_leaves(out):
+            if isinstance(t, torch.Tensor) and not any(t is a for a in args):  # in-place ops return an input
+                self._track(t)
+        return out
+
+    def _track(self, t: torch.Tensor) -> None:
+        storage = t.untyped_storage()
+        key = storage.data_ptr()
+        if key in self.live:  # a view of a storage already counted
+            self.live[key][1] += 1
+        else:
+            self.live[key] = [storage.nbytes(), 1]
+            self.current += storage.nbytes()
+            self.peak = max(self.peak, self.current)
+        weakref.finalize(t, self._release, key)
+
+    def _release(self, key: int) -> None:
+        entry = self.live[key]
+        entry[1] -= 1
+        if entry[1] == 0:
+            self.current -= entry[0]
+            del self.live[key]
+
+
+def peak_tensor_bytes(fn: Callable, *args, **kwargs) -> int:
+    """The most bytes of tensors created by `fn(*args, **kwargs)` that were alive at one time.
+
+    Inputs are not counted; views share their storage and count once; the result is dropped
+    at the end. Deterministic (it adds storage sizes), so the same call gives the same number.
+    """
+    with torch.no_grad(), _PeakTracker() as tracker:
+        result = fn(*args, **kwargs)
+        del result
+    return tracker.peak
+
+
+def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
+    """The median wall time of `fn(*args)` over `repeats` calls, after one warm-up call."""
+    repeats = validate.size(repeats, "repeats")
+    fn(*args)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fit_exponent(ns: Sequence[float], values: Sequence[float]) -> float:
+    """The slope p of log(values) against log(ns) by least squares: values ≈ c·nᵖ."""
+    x, y = np.log(np.asarray(ns, dtype=float)), np.log(np.asarray(values, dtype=float))
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError(f"need at least 2 (n, value) pairs of equal length, got {x.size} and {y.size}")
+    return float(np.polyfit(x, y, 1)[0])
+
+
+# --- the grid the notebook and its widget show -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostGrid:
+    """Measured time and memory over n (columns) and d (rows). Shapes: every array (len(ds), len(ns))."""
+
+    ns: tuple[int, ...]
+    ds: tuple[int, ...]
+    batch: int
+    attention_seconds: np.ndarray  # lib's scaled_dot_product_attention
+    rnn_seconds: np.ndarray  # rnn_layer
+    attention_bytes: np.ndarray  # peak tensor bytes of scaled_dot_product_attention, one sequence
+    chunked_bytes: np.ndarray  # peak tensor bytes of chunked_attention
+    rnn_bytes: np.ndarray  # peak tensor bytes of rnn_layer (it keeps every hidden state)
+
+
+def _inputs(batch: int, n: int, d: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
+    return tuple(torch.randn(batch, n, d, generator=gen) for _ in range(3))  # q, k, v: (B, T, C)
+
+
+def memory_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 1, chunk_size: int = 64,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Peak tensor bytes of plain attention, chunked attention and the RNN; each (len(ds), len(ns))."""
+    gen = torch.Generator().manual_seed(0)
+    plain, chunked, rnn = (np.zeros((len(ds), len(ns))) for _ in range(3))
+    for i, d in enumerate(ds):
+        w = torch.randn(d, d, generator=gen) / d**0.5  # (C, C), as w_x and w_h
+        for j, n in enumerate(ns):
+            q, k, v = _inputs(batch, n, d, gen)
+            plain[i, j] = peak_tensor_bytes(scaled_dot_product_attention, q, k, v)
+            chunked[i, j] = peak_tensor_bytes(chunked_attention, q, k, v, chunk_size=chunk_size)
+            rnn[i, j] = peak_tensor_bytes(rnn_layer, q, w, w)
+    return plain, chunked, rnn
+
+
+def time_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 16, repeats: int = 3,
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Median seconds of lib's attention and of `rnn_layer` on (B, n, d) inputs, each (len(ds), len(ns))."""
+    gen = torch.Generator().manual_seed(0)
+    att, rnn = np.zeros((len(ds), len(ns))), np.zeros((len(ds), len(ns)))
+    with torch.inference_mode():
+        for i, d in enumerate(ds):
+            w_x, w_h = torch.randn(d, d, generator=gen) / d**0.5, torch.randn(d, d, generator=gen) / d**0.5
+            for j, n in enumerate(ns):
+                q, k, v = _inputs(batch, n, d, gen)
+                att[i, j] = median_seconds(scaled_dot_product_attention, q, k, v, repeats=repeats)
+                rnn[i, j] = median_seconds(rnn_layer, q, w_x, w_h, repeats=repeats)
+    return att, rnn
+
+
+def measure_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 16, repeats: int = 3,
+                 chunk_size: int = 64) -> CostGrid:
+    """Time (median of `repeats`, on a batch) and peak memory (of one sequence) over every (d, n)."""
+    ns = tuple(validate.size(n, "n (sequence length)") for n in ns)
+    ds = tuple(validate.size(d, "d (d_model)") for d in ds)
+    batch = validate.size(batch, "batch")
+    att, rnn = time_grid(ns, ds, batch=batch, repeats=repeats)
+    plain, chunked, rnn_mem = memory_grid(ns, ds, batch=1, chunk_size=chunk_size)
+    return CostGrid(ns, ds, batch, att, rnn, plain, chunked, rnn_mem)

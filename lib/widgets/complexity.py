@@ -1,0 +1,114 @@
+"""The cost widget: n and d sliders over multiply-adds (formula), measured time and peak memory."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+
+from lib.complexity import CostGrid, attention_layer_macs, attention_macs, rnn_layer_macs
+from lib.widgets import FigureView, LiveFigure
+
+ATTENTION, RNN, CHUNKED = "C0", "C1", "C2"
+
+
+def _counts(ns, d: int) -> dict[str, np.ndarray]:
+    """Multiply-adds over ns at width d: the whole attention layer, its n²-part, the RNN."""
+    return {
+        "attention layer": np.array([attention_layer_macs(n, d) for n in ns], dtype=float),
+        "attention, n² part": np.array([(m := attention_macs(n, d))["scores"] + m["weighted sum"] for n in ns],
+                                       dtype=float),
+        "RNN": np.array([rnn_layer_macs(n, d) for n in ns], dtype=float),
+    }
+
+
+def _layout(grid: CostGrid, fine: np.ndarray):
+    view = FigureView(1, 3, figsize=(11.0, 3.3), dpi=80)
+    ax_ops, ax_time, ax_mem = view.axes
+    every = [v for d in grid.ds for v in _counts(fine, d).values()]
+    ops = loglog_lines(ax_ops, fine, {"attention layer": (ATTENTION, "-"), "attention, n² part": (ATTENTION, "--"),
+                                      "RNN": (RNN, "-")}, ylabel="multiply-adds (formula)",
+                       ylim=(min(v.min() for v in every), max(v.max() for v in every)))
+    time = loglog_lines(ax_time, grid.ns, {"attention (lib)": (ATTENTION, "o-"), "RNN loop": (RNN, "o-")},
+                        ylabel=f"median seconds (batch {grid.batch})",
+                        ylim=(min(grid.attention_seconds.min(), grid.rnn_seconds.min()),
+                              max(grid.attention_seconds.max(), grid.rnn_seconds.max())))
+    mem_all = np.stack([grid.attention_bytes, grid.chunked_bytes, grid.rnn_bytes]) / 2**20
+    mem = loglog_lines(ax_mem, grid.ns, {"attention (lib)": (ATTENTION, "o-"), "chunked attention": (CHUNKED, "s-"),
+                                         "RNN loop": (RNN, "o-")},
+                       ylabel="peak tensor MiB, one sequence", ylim=(mem_all.min(), mem_all.max()))
+    ax_ops.set_title("operations")
+    ax_time.set_title("wall time (CPU, noisy)")
+    ax_mem.set_title("memory")
+    for panel in (ops, time, mem):
+        view.animate(*panel.lines.values(), panel.n_is_d, *panel.markers.values())
+    return view, ops, time, mem
+
+
+def complexity_widget(grid: CostGrid) -> LiveFigure:
+    """Controls: n and d, each over the grid's values. Nothing is measured on an update."""
+    fine = np.geomspace(grid.ns[0], grid.ns[-1], 60).round().astype(int)
+    view, ops, time, mem = _layout(grid, fine)
+
+    def update(n: int, d: int) -> str:
+        i, j = grid.ds.index(d), grid.ns.index(n)
+        counts = _counts(fine, d)
+        ops.show(counts, {name: _counts([n], d)[name][0] for name in counts}, n, d)
+        t = {"attention (lib)": grid.attention_seconds[i], "RNN loop": grid.rnn_seconds[i]}
+        time.show(t, {name: row[j] for name, row in t.items()}, n, d)
+        m = {"attention (lib)": grid.attention_bytes[i] / 2**20, "chunked attention": grid.chunked_bytes[i] / 2**20,
+             "RNN loop": grid.rnn_bytes[i] / 2**20}
+        mem.show(m, {name: row[j] for name, row in m.items()}, n, d)
+        a, r = attention_layer_macs(n, d), rnn_layer_macs(n, d)
+        return (
+            f"n = {n}, d = {d} ({'n &gt; d' if n > d else 'n ≤ d'}): multiply-adds attention {a:,} = "
+            f"{a / r:.2f} × RNN {r:,} (= 2 + n/d); sequential steps attention 1, RNN {n}<br>"
+            f"measured: attention {1e3 * t['attention (lib)'][j]:.2f} ms, RNN {1e3 * t['RNN loop'][j]:.2f} ms; "
+            f"peak memory attention {m['attention (lib)'][j]:.2f} MiB, chunked {m['chunked attention'][j]:.2f} MiB, "
+            f"RNN {m['RNN loop'][j]:.2f} MiB"
+        )
+
+    controls = {
+        "n": widgets.SelectionSlider(options=list(grid.ns), value=grid.ns[len(grid.ns) // 2],
+                                     description="length n", continuous_update=True),
+        "d": widgets.SelectionSlider(options=list(grid.ds), value=grid.ds[len(grid.ds) // 2],
+                                     description="width d", continuous_update=True),
+    }
+    return LiveFigure(controls, update, view)
+
+
+# --- drawing helpers, to move into lib/plots.py ---
+
+
+class LogLogLines:
+    """Named curves over n on log-log axes, a vertical n = d line and one marker per curve."""
+
+    def __init__(self, lines: dict[str, Line2D], markers: dict[str, Line2D], n_is_d: Line2D) -> None:
+        self.lines, self.markers, self.n_is_d = lines, markers, n_is_d
+
+    def show(self, curves: dict[str, np.ndarray], at_n: dict[str, float], n: int, d: int) -> None:
+        """New y-values for every curve, the markers at (n, at_n[name]) and the n = d line at d."""
+        for name, values in curves.items():
+            self.lines[name].set_ydata(values)
+            self.markers[name].set_data([n], [at_n[name]])
+        self.n_is_d.set_xdata([d, d])
+
+
+def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: str,
+                 ylim: tuple[float, float]) -> LogLogLines:
+    """Empty curves (NaN) named by `styles` (colour, line style); fixed limits, so updates need no relayout."""
+    ns = np.asarray(ns, dtype=float)
+    lines = {name: ax.plot(ns, np.full(ns.shape, np.nan), style, color=colour, label=name, markersize=3)[0]
+             for name, (colour, style) in styles.items()}
+    markers = {name: ax.plot([np.nan], [np.nan], "o", color=colour, markersize=9, markeredgecolor="black")[0]
+               for name, (colour, _) in styles.items()}
+    n_is_d = ax.axvline(ns[0], color="grey", linestyle=":", label="n = d")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlim(ns[0] / 1.2, ns[-1] * 1.2)
+    ax.set_ylim(ylim[0] / 1.5, ylim[1] * 1.5)
+    ax.set_xlabel("sequence length n")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="upper left")
+    return LogLogLines(lines, markers, n_is_d)
