@@ -375,14 +375,14 @@ def test_refs_of_a_scratch_notebook_name_file_and_cell(tmp_path: Path):
 
 def test_the_real_readme_with_one_broken_link_fails(tmp_path: Path):
     readme = README.read_text(encoding="utf-8")
-    broken = readme.replace("(notebooks/09_masking.ipynb)", "(notebooks/05_complexity.ipynb)")
+    broken = readme.replace("(notebooks/09_masking.ipynb)", "(notebooks/99_missing.ipynb)")
     assert broken != readme
     copy = tmp_path / "README.md"
     copy.write_text(broken, encoding="utf-8")
     dangling = [r for r in notebook_refs(copy, root=tmp_path) if is_dangling(r, EXISTING)]
-    assert [(r.file, r.target) for r in dangling] == [("README.md", "05_complexity.ipynb")]
+    assert [(r.file, r.target) for r in dangling] == [("README.md", "99_missing.ipynb")]
     assert dangling[0].where.startswith("line ")
-    assert [t for t in relative_links(broken) if not resolve(ROOT, t).exists()] == ["notebooks/05_complexity.ipynb"]
+    assert [t for t in relative_links(broken) if not resolve(ROOT, t).exists()] == ["notebooks/99_missing.ipynb"]
 
 
 def test_relative_links_and_bare_curriculum_mentions(tmp_path: Path):
