@@ -110,7 +110,7 @@ class MultiHeadAttention(nn.Module):
         if mha.bias_k is not None or mha.add_zero_attn:
             raise ValueError("from_torch does not support add_bias_kv or add_zero_attn")
         bias = mha.in_proj_bias is not None
-        new = cls(mha.embed_dim, mha.num_heads, bias=bias)
+        new = cls(mha.embed_dim, mha.num_heads, bias=bias).to(mha.in_proj_weight.dtype)
         w_q, w_k, w_v = mha.in_proj_weight.detach().chunk(3)  # each (C, C)
         b_q, b_k, b_v = mha.in_proj_bias.detach().chunk(3) if bias else (None, None, None)
         with torch.no_grad():
@@ -121,7 +121,7 @@ class MultiHeadAttention(nn.Module):
             new.out_proj.weight.copy_(mha.out_proj.weight)
             if bias:
                 new.out_proj.bias.copy_(mha.out_proj.bias)
-        return new
+        return new.to(mha.in_proj_weight.dtype)  # a float64 layer gives a float64 copy
 
 
 

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
-from matplotlib.patches import StepPatch
+from matplotlib.patches import Rectangle, StepPatch
 from matplotlib.text import Text
 
 # --- one colour scheme for every figure and widget -------------------------------------
@@ -192,3 +192,119 @@ def nice_top(value: float) -> float:
         if mantissa * 10.0**exponent >= 1.1 * value:
             return mantissa * 10.0**exponent
     raise AssertionError("unreachable")
+
+
+# --- influence plots (RNN vs attention) ---
+
+INFLUENCE_FLOOR, INFLUENCE_CEILING = 1e-16, 1e10  # the y-range of influence plots; values beyond are drawn at the edge
+
+
+def influence_plot(ax: Axes, t_max: int, names: tuple[str, ...]) -> dict[str, Line2D]:
+    """Empty log-scale influence curves, one per layer, over token positions 0 .. t_max − 1."""
+    found = {name: ax.plot([], [], marker=".", ms=3, color=f"C{i}", label=name)[0] for i, name in enumerate(names)}
+    ax.set_yscale("log")
+    ax.set_xlim(-0.5, t_max - 0.5)
+    ax.set_ylim(INFLUENCE_FLOOR, INFLUENCE_CEILING)
+    ax.set_xlabel("token position i")
+    ax.set_ylabel("‖∂h/∂x_i‖₂ (influence)")
+    ax.legend(loc="lower right", fontsize=8)
+    return found
+
+
+def update_influence_plot(lines: dict[str, Line2D], curves: dict[str, np.ndarray], *, highlight: str) -> None:
+    """New data for the curves of `influence_plot`; the highlighted one bold, the others faint."""
+    for name, line in lines.items():
+        values = np.clip(curves[name], INFLUENCE_FLOOR, INFLUENCE_CEILING)  # (T,)
+        line.set_data(np.arange(len(values)), values)
+        line.set_linewidth(2.5 if name == highlight else 1.0)
+        line.set_alpha(1.0 if name == highlight else 0.35)
+
+
+# --- per-layer gradient norms ---
+
+GRAD_FLOOR, GRAD_CEILING = 1e-14, 1e5  # the fixed log-y range; smaller values are drawn on the floor
+
+
+@dataclass
+class GradNormLines:
+    """The artists of `grad_norm_plot`; `update` moves them, never makes new ones."""
+
+    line: Line2D  # one point per layer, NaN beyond the depth
+    first: Line2D  # a marker on layer 1
+    n: int
+
+    def update(self, norms) -> None:
+        g = np.clip(np.asarray(norms, dtype=float), GRAD_FLOOR, None)
+        if g.ndim != 1 or not 1 <= len(g) <= self.n:
+            raise ValueError(f"need 1 to {self.n} gradient norms, got shape {g.shape}")
+        y = np.full(self.n, np.nan)
+        y[: len(g)] = g
+        self.line.set_ydata(y)
+        self.first.set_data([1], [g[0]])
+
+
+def grad_norm_plot(ax: Axes, n_layers: int) -> GradNormLines:
+    """Empty per-layer gradient-norm curve on a log y axis fixed to [GRAD_FLOOR, GRAD_CEILING], layers 1..n.
+
+    Shapes: the curve takes (n,) values, n <= n_layers.
+    """
+    layers = np.arange(1, n_layers + 1)
+    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color="C0", label="‖∂L/∂θ‖ per layer")
+    (first,) = ax.plot([1], [np.nan], "o", ms=8, color="C3", label="layer 1 (next to the input)")
+    ax.set_yscale("log")
+    ax.set_ylim(GRAD_FLOOR, GRAD_CEILING)
+    ax.set_xlim(0.5, n_layers + 0.5)
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.set_ylabel("gradient norm (log)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return GradNormLines(line, first, n_layers)
+
+
+# --- a marker around one heat-map row ---
+
+def row_marker(ax: Axes, n_cols: int, *, color: str = "#e63946") -> Rectangle:
+    """An outline around one row of a heat map drawn by `heatmap` (move it with `move_row_marker`)."""
+    box = Rectangle((-0.5, -0.5), n_cols, 1.0, fill=False, edgecolor=color, linewidth=2.5)
+    ax.add_patch(box)
+    return box
+
+
+def move_row_marker(box: Rectangle, row: int) -> None:
+    """Put the outline of `row_marker` around row `row`."""
+    box.set_y(row - 0.5)
+
+
+# --- log-log cost curves ---
+
+class LogLogLines:
+    """Named curves over n on log-log axes, a vertical n = d line and one marker per curve."""
+
+    def __init__(self, lines: dict[str, Line2D], markers: dict[str, Line2D], n_is_d: Line2D) -> None:
+        self.lines, self.markers, self.n_is_d = lines, markers, n_is_d
+
+    def show(self, curves: dict[str, np.ndarray], at_n: dict[str, float], n: int, d: int) -> None:
+        """New y-values for every curve, the markers at (n, at_n[name]) and the n = d line at d."""
+        for name, values in curves.items():
+            self.lines[name].set_ydata(values)
+            self.markers[name].set_data([n], [at_n[name]])
+        self.n_is_d.set_xdata([d, d])
+
+
+def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: str,
+                 ylim: tuple[float, float]) -> LogLogLines:
+    """Empty curves (NaN) named by `styles` (colour, line style); fixed limits, so updates need no relayout."""
+    ns = np.asarray(ns, dtype=float)
+    lines = {name: ax.plot(ns, np.full(ns.shape, np.nan), style, color=colour, label=name, markersize=3)[0]
+             for name, (colour, style) in styles.items()}
+    markers = {name: ax.plot([np.nan], [np.nan], "o", color=colour, markersize=9, markeredgecolor="black")[0]
+               for name, (colour, _) in styles.items()}
+    n_is_d = ax.axvline(ns[0], color="grey", linestyle=":", label="n = d")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlim(ns[0] / 1.2, ns[-1] * 1.2)
+    ax.set_ylim(ylim[0] / 1.5, ylim[1] * 1.5)
+    ax.set_xlabel("sequence length n")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="upper left")
+    return LogLogLines(lines, markers, n_is_d)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
 
 from lib import validate
+from lib.plots import grad_norm_plot
 from lib.residual import stack_grad_norms
 from lib.widgets import FigureView, LiveFigure, slider
-
-FLOOR, CEILING = 1e-14, 1e5  # the fixed log-y range; smaller values are drawn on the floor
 
 
 @lru_cache(maxsize=512)
@@ -58,42 +54,3 @@ def block_widget(*, max_depth: int = 48, width: int = 16) -> LiveFigure:
         "placement": widgets.ToggleButtons(options=["Post", "Pre"], value="Post", description="norm at"),
     }
     return LiveFigure(controls, update, view)
-
-
-# --- drawing helpers, to move into lib/plots.py ---
-
-
-@dataclass
-class GradNormLines:
-    """The artists of `grad_norm_plot`; `update` moves them, never makes new ones."""
-
-    line: Line2D  # one point per layer, NaN beyond the depth
-    first: Line2D  # a marker on layer 1
-    n: int
-
-    def update(self, norms) -> None:
-        g = np.clip(np.asarray(norms, dtype=float), FLOOR, None)
-        if g.ndim != 1 or not 1 <= len(g) <= self.n:
-            raise ValueError(f"need 1 to {self.n} gradient norms, got shape {g.shape}")
-        y = np.full(self.n, np.nan)
-        y[: len(g)] = g
-        self.line.set_ydata(y)
-        self.first.set_data([1], [g[0]])
-
-
-def grad_norm_plot(ax: Axes, n_layers: int) -> GradNormLines:
-    """Empty per-layer gradient-norm curve on a log y axis fixed to [FLOOR, CEILING], layers 1..n.
-
-    Shapes: the curve takes (n,) values, n <= n_layers.
-    """
-    layers = np.arange(1, n_layers + 1)
-    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color="C0", label="‖∂L/∂θ‖ per layer")
-    (first,) = ax.plot([1], [np.nan], "o", ms=8, color="C3", label="layer 1 (next to the input)")
-    ax.set_yscale("log")
-    ax.set_ylim(FLOOR, CEILING)
-    ax.set_xlim(0.5, n_layers + 0.5)
-    ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("gradient norm (log)")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    return GradNormLines(line, first, n_layers)

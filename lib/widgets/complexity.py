@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
 
 from lib.complexity import CostGrid, attention_layer_macs, attention_macs, rnn_layer_macs
+from lib.plots import loglog_lines
 from lib.widgets import FigureView, LiveFigure
 
 ATTENTION, RNN, CHUNKED = "C0", "C1", "C2"
@@ -76,39 +75,3 @@ def complexity_widget(grid: CostGrid) -> LiveFigure:
                                      description="width d", continuous_update=True),
     }
     return LiveFigure(controls, update, view)
-
-
-# --- drawing helpers, to move into lib/plots.py ---
-
-
-class LogLogLines:
-    """Named curves over n on log-log axes, a vertical n = d line and one marker per curve."""
-
-    def __init__(self, lines: dict[str, Line2D], markers: dict[str, Line2D], n_is_d: Line2D) -> None:
-        self.lines, self.markers, self.n_is_d = lines, markers, n_is_d
-
-    def show(self, curves: dict[str, np.ndarray], at_n: dict[str, float], n: int, d: int) -> None:
-        """New y-values for every curve, the markers at (n, at_n[name]) and the n = d line at d."""
-        for name, values in curves.items():
-            self.lines[name].set_ydata(values)
-            self.markers[name].set_data([n], [at_n[name]])
-        self.n_is_d.set_xdata([d, d])
-
-
-def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: str,
-                 ylim: tuple[float, float]) -> LogLogLines:
-    """Empty curves (NaN) named by `styles` (colour, line style); fixed limits, so updates need no relayout."""
-    ns = np.asarray(ns, dtype=float)
-    lines = {name: ax.plot(ns, np.full(ns.shape, np.nan), style, color=colour, label=name, markersize=3)[0]
-             for name, (colour, style) in styles.items()}
-    markers = {name: ax.plot([np.nan], [np.nan], "o", color=colour, markersize=9, markeredgecolor="black")[0]
-               for name, (colour, _) in styles.items()}
-    n_is_d = ax.axvline(ns[0], color="grey", linestyle=":", label="n = d")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlim(ns[0] / 1.2, ns[-1] * 1.2)
-    ax.set_ylim(ylim[0] / 1.5, ylim[1] * 1.5)
-    ax.set_xlabel("sequence length n")
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, loc="upper left")
-    return LogLogLines(lines, markers, n_is_d)

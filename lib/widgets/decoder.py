@@ -7,11 +7,9 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 import torch
-from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
 
 from lib import validate
-from lib.plots import WEIGHT_CMAP, heatmap
+from lib.plots import WEIGHT_CMAP, heatmap, move_row_marker, row_marker
 from lib.widgets import FigureView, LiveFigure, slider
 
 
@@ -79,18 +77,3 @@ def decoder_widget(cross_weights: torch.Tensor, source_tokens: Sequence[str],
                                        description="right map"),
     }
     return LiveFigure(controls, update, view)
-
-
-# --- drawing helpers, to move into lib/plots.py ---
-
-
-def row_marker(ax: Axes, n_cols: int, *, color: str = "#e63946") -> Rectangle:
-    """An outline around one row of a heat map drawn by `heatmap` (move it with `move_row_marker`)."""
-    box = Rectangle((-0.5, -0.5), n_cols, 1.0, fill=False, edgecolor=color, linewidth=2.5)
-    ax.add_patch(box)
-    return box
-
-
-def move_row_marker(box: Rectangle, row: int) -> None:
-    """Put the outline of `row_marker` around row `row`."""
-    box.set_y(row - 0.5)

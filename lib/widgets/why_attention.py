@@ -8,11 +8,10 @@ import math
 import ipywidgets as widgets
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
 
 from lib import validate
 from lib.heads import MultiHeadAttention
+from lib.plots import influence_plot, update_influence_plot
 from lib.rnn import ElmanRNN, last_state_influence, rnn_profiles, with_spectral_radius
 from lib.widgets import FigureView, LiveFigure, float_slider, slider
 
@@ -55,7 +54,7 @@ def why_attention_widget(*, d_model: int = 16, t_max: int = 48, seed: int = 0) -
         raise ValueError(f"t_max must be at most 64 (the stored inputs), got {t_max}")
     birnn, attention, w_hh, x_all = _layers(d_model, seed)
     view = FigureView(1, 1, figsize=(7.6, 3.4))
-    lines = influence_plot(view.axes[0], t_max)
+    lines = influence_plot(view.axes[0], t_max, MODELS)
     view.animate(*lines.values())
     cache: dict = {}  # (T, ρ, small) -> the RNN curves; (T, small) -> the attention curve
 
@@ -83,28 +82,3 @@ def why_attention_widget(*, d_model: int = 16, t_max: int = 48, seed: int = 0) -
         "small": widgets.Checkbox(value=False, description="small inputs (linear regime)"),
     }
     return LiveFigure(controls, update, view)
-
-
-# --- drawing helpers, to move into lib/plots.py ---
-FLOOR, CEILING = 1e-16, 1e10  # the y-range of influence plots; values beyond are drawn at the edge
-
-
-def influence_plot(ax: Axes, t_max: int, names=MODELS) -> dict[str, Line2D]:
-    """Empty log-scale influence curves, one per layer, over token positions 0 .. t_max − 1."""
-    found = {name: ax.plot([], [], marker=".", ms=3, color=f"C{i}", label=name)[0] for i, name in enumerate(names)}
-    ax.set_yscale("log")
-    ax.set_xlim(-0.5, t_max - 0.5)
-    ax.set_ylim(FLOOR, CEILING)
-    ax.set_xlabel("token position i")
-    ax.set_ylabel("‖∂h/∂x_i‖₂ (influence)")
-    ax.legend(loc="lower right", fontsize=8)
-    return found
-
-
-def update_influence_plot(lines: dict[str, Line2D], curves: dict[str, np.ndarray], *, highlight: str) -> None:
-    """New data for the curves of `influence_plot`; the highlighted one bold, the others faint."""
-    for name, line in lines.items():
-        values = np.clip(curves[name], FLOOR, CEILING)  # (T,)
-        line.set_data(np.arange(len(values)), values)
-        line.set_linewidth(2.5 if name == highlight else 1.0)
-        line.set_alpha(1.0 if name == highlight else 0.35)
