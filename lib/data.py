@@ -72,22 +72,32 @@ WEEKDAYS_KO = "월화수목금토일"
 FIRST_YEAR, LAST_YEAR = 1950, 2049  # two-digit years: 50..99 -> 19yy, 00..49 -> 20yy
 
 
-def _format(date: dt.date, name: str) -> str:
+def _parts(date: dt.date, name: str) -> list[tuple[str, str]]:
+    """The pieces of `date` written in format `name`, each tagged with what it holds.
+
+    Tags: "Y" four-digit year, "y" two-digit year, "m"/"d" month/day digits (zero-padded or not),
+    "month" a month name, "" anything else (separators, weekday names, 년 월 일 ...).
+    """
     Y, m, d = date.year, date.month, date.day
-    month, weekday = MONTHS[m - 1], WEEKDAYS[date.weekday()]
+    month, weekday, ko_weekday = MONTHS[m - 1], WEEKDAYS[date.weekday()], WEEKDAYS_KO[date.weekday()]
     return {
-        "ko": f"{Y}년 {m}월 {d}일",
-        "ko_short_year": f"{Y % 100:02d}년 {m}월 {d}일",
-        "ko_month_first": f"{m}월 {d}일 {Y}년",
-        "ko_weekday": f"{Y}년 {m}월 {d}일 {WEEKDAYS_KO[date.weekday()]}요일",
-        "en_short": f"{month[:3]} {d}, {Y}",
-        "en_long": f"{month} {d}, {Y}",
-        "en_day_first": f"{d} {month} {Y}",
-        "en_weekday": f"{weekday}, {month} {d}, {Y}",
-        "dmy_slash": f"{d:02d}/{m:02d}/{Y}",
-        "ymd_dot": f"{Y}.{m:02d}.{d:02d}",
-        "mdy_dash": f"{m:02d}-{d:02d}-{Y}",
+        "ko": [(f"{Y}", "Y"), ("년 ", ""), (f"{m}", "m"), ("월 ", ""), (f"{d}", "d"), ("일", "")],
+        "ko_short_year": [(f"{Y % 100:02d}", "y"), ("년 ", ""), (f"{m}", "m"), ("월 ", ""), (f"{d}", "d"), ("일", "")],
+        "ko_month_first": [(f"{m}", "m"), ("월 ", ""), (f"{d}", "d"), ("일 ", ""), (f"{Y}", "Y"), ("년", "")],
+        "ko_weekday": [(f"{Y}", "Y"), ("년 ", ""), (f"{m}", "m"), ("월 ", ""), (f"{d}", "d"),
+                       (f"일 {ko_weekday}요일", "")],
+        "en_short": [(month[:3], "month"), (" ", ""), (f"{d}", "d"), (", ", ""), (f"{Y}", "Y")],
+        "en_long": [(month, "month"), (" ", ""), (f"{d}", "d"), (", ", ""), (f"{Y}", "Y")],
+        "en_day_first": [(f"{d}", "d"), (" ", ""), (month, "month"), (" ", ""), (f"{Y}", "Y")],
+        "en_weekday": [(f"{weekday}, ", ""), (month, "month"), (" ", ""), (f"{d}", "d"), (", ", ""), (f"{Y}", "Y")],
+        "dmy_slash": [(f"{d:02d}", "d"), ("/", ""), (f"{m:02d}", "m"), ("/", ""), (f"{Y}", "Y")],
+        "ymd_dot": [(f"{Y}", "Y"), (".", ""), (f"{m:02d}", "m"), (".", ""), (f"{d:02d}", "d")],
+        "mdy_dash": [(f"{m:02d}", "m"), ("-", ""), (f"{d:02d}", "d"), ("-", ""), (f"{Y}", "Y")],
     }[name]
+
+
+def _format(date: dt.date, name: str) -> str:
+    return "".join(text for text, _ in _parts(date, name))
 
 
 DATE_FORMATS = ("ko", "ko_short_year", "ko_month_first", "ko_weekday", "en_short", "en_long", "en_day_first",
@@ -100,6 +110,28 @@ def format_date(date: dt.date, fmt: str) -> str:
     if not isinstance(date, dt.date) or not FIRST_YEAR <= date.year <= LAST_YEAR:
         raise ValueError(f"date must be a datetime.date in {FIRST_YEAR}..{LAST_YEAR}, got {date!r}")
     return _format(date, fmt)
+
+
+def copy_alignment(date: dt.date, fmt: str) -> list[int]:
+    """For each character of the ISO target YYYY-MM-DD, the index of the source character it is copied from.
+
+    −1 where no single source character holds it: the dashes, the century of a two-digit year,
+    the leading 0 of a month or day written without one, and both month digits of a month name.
+    Shapes: -> a list of 10 ints.
+    """
+    format_date(date, fmt)  # validates
+    where, start = {}, 0
+    for text, tag in _parts(date, fmt):
+        where[tag] = (start, text)
+        start += len(text)
+    align = [-1] * 10
+    slots = {"Y": range(0, 4), "y": range(2, 4), "m": range(5, 7), "d": range(8, 10)}
+    for tag, targets in slots.items():
+        if tag in where:
+            first, text = where[tag]
+            for target, offset in zip(reversed(targets), reversed(range(len(text))), strict=False):
+                align[target] = first + offset  # right-aligned: "7" is the second digit of "07"
+    return align
 
 
 def _shuffled(items: list, rng: random.Random) -> list:
@@ -213,3 +245,29 @@ class CharTokenizer:
             raise ValueError("texts is empty")
         width = max(len(r) for r in rows)
         return torch.tensor([r + [PAD] * (width - len(r)) for r in rows], dtype=torch.long)
+
+
+def seq2seq_tensors(rows, tokenizer: CharTokenizer) -> tuple[torch.Tensor, torch.Tensor]:
+    """Source ids, and target ids framed as <bos> target <eos>, each right-padded with <pad>.
+
+    Shapes: rows N (source, target, ...) -> src (N, S), tgt (N, T + 2) int64.
+    """
+    rows = list(rows)
+    if not rows:
+        raise ValueError("rows is empty")
+    return tokenizer.batch([r[0] for r in rows]), tokenizer.batch([r[1] for r in rows], bos=True, eos=True)
+
+
+def seq2seq_batches(
+    src: torch.Tensor, tgt: torch.Tensor, *, batch_size: int, n_steps: int, seed: int = 0
+) -> Iterator[tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]]:
+    """Teacher forcing: ((source, target shifted right), target shifted left with -100 at padding).
+
+    The decoder reads <bos> y1 … y_{T-1} and must predict y1 … y_T <eos>; padded target positions
+    are not scored (-100). Each source batch is cut to its longest real sequence.
+    Shapes: src (N, S), tgt (N, T) -> ((B, S_b), (B, T - 1)), (B, T - 1).
+    """
+    for rows_src, rows_tgt in minibatches(src, tgt, batch_size=batch_size, n_steps=n_steps, seed=seed):
+        width = int((rows_src != PAD).sum(1).max())
+        target_out = rows_tgt[:, 1:].masked_fill(rows_tgt[:, 1:] == PAD, -100)  # (B, T - 1)
+        yield (rows_src[:, :width], rows_tgt[:, :-1]), target_out

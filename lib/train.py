@@ -122,3 +122,35 @@ def evaluate(model: nn.Module, inputs, targets: torch.Tensor) -> tuple[float, fl
     scored = targets != IGNORE
     accuracy = (logits.argmax(-1) == targets)[scored].float().mean().item()
     return cross_entropy(logits, targets).item(), accuracy
+
+
+# The recipe of the trained date model (notebook and checkpoint use the same one).
+DATE_RECIPE = {"d_model": 64, "n_heads": 4, "d_ff": 128, "n_layers": 2, "batch_size": 64, "steps": 800,
+               "peak_lr": 5e-3, "warmup": 100, "seed": 0}
+
+
+def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, on_step=None, **overrides):
+    """A `lib.model.Transformer` trained from scratch on (src, tgt) with `DATE_RECIPE` (or overrides).
+
+    Adam (β = 0.9, 0.98) with a linear warm-up to `peak_lr` over `warmup` steps, then a linear decay
+    to 0; seeded, so the same seed and thread count give the same weights.
+    Returns the model (in eval mode) and the loss of every step.
+    """
+    from lib.data import seq2seq_batches
+    from lib.model import Transformer
+    from lib.schedules import warmup_linear_decay
+
+    unknown = set(overrides) - set(DATE_RECIPE)
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}; the recipe has {sorted(DATE_RECIPE)}")
+    r = {**DATE_RECIPE, **overrides}
+    torch.manual_seed(r["seed"])
+    model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
+                        n_layers=r["n_layers"], max_len=max(src.shape[1], tgt.shape[1]))
+    opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+    total = r["steps"] + 1  # LambdaLR counts from 0; update n gets the rate of step n + 1
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda n: warmup_linear_decay(n + 1, peak=r["peak_lr"], warmup=r["warmup"], total=total))
+    batches = seq2seq_batches(src, tgt, batch_size=r["batch_size"], n_steps=r["steps"], seed=r["seed"])
+    losses = train(model, opt, batches, scheduler=sched, seed=r["seed"], on_step=on_step)
+    return model.eval(), losses
