@@ -1,104 +1,27 @@
-"""lib.blocks against torch.nn.TransformerEncoderLayer; lib.model, lib.data and lib.train."""
+"""lib.model: the token embedding, the encoder (any boolean mask), mean pooling outside it,
+and the encoder with a linear head."""
 
 import math
 
 import pytest
 import torch
-from torch import nn
 
-from lib.blocks import EncoderBlock, FeedForward
-from lib.data import TASKS, minibatches, toy_task
-from lib.masks import padding_mask
-from lib.model import TransformerEncoder
-from lib.train import cross_entropy, evaluate, train
-
-
-def torch_layer(d_model=16, n_heads=4, d_ff=24, *, norm_first=False):
-    torch.manual_seed(0)
-    layer = nn.TransformerEncoderLayer(
-        d_model, n_heads, d_ff, dropout=0.0, batch_first=True, norm_first=norm_first
-    )
-    with torch.no_grad():  # LayerNorm starts at a=1, b=0; move it so a wrong copy would show
-        for norm in (layer.norm1, layer.norm2):
-            norm.weight.uniform_(0.5, 1.5)
-            norm.bias.uniform_(-0.5, 0.5)
-    return layer
-
-
-@pytest.mark.parametrize("norm_first", [False, True])
-def test_block_matches_torch_layer(gen, norm_first):
-    layer = torch_layer(norm_first=norm_first).train()  # dropout=0, and no fast path in train mode
-    block = EncoderBlock.from_torch(layer)
-    assert block.norm_first is norm_first
-    x = torch.randn(3, 5, 16, generator=gen)
-    out, weights = block(x)
-    torch.testing.assert_close(out, layer(x))
-    attn_in = layer.norm1(x) if norm_first else x  # what the attention sublayer sees
-    _, ref_weights = layer.self_attn(attn_in, attn_in, attn_in, average_attn_weights=False)
-    torch.testing.assert_close(weights, ref_weights)
-    assert weights.shape == (3, 4, 5, 5)
-
-
-@pytest.mark.parametrize("norm_first", [False, True])
-def test_block_with_padding_matches_torch_layer(gen, norm_first):
-    layer = torch_layer(norm_first=norm_first)
-    block = EncoderBlock.from_torch(layer)
-    x = torch.randn(2, 6, 16, generator=gen)
-    keep = padding_mask([6, 3], 6)  # (B, 1, S), True = real token
-    out, weights = block(x, keep)
-    # PyTorch's src_key_padding_mask is True where a key is IGNORED: the opposite polarity.
-    ref = layer.train()(x, src_key_padding_mask=~keep[:, 0])
-    torch.testing.assert_close(out, ref)
-    assert torch.all(weights[1, :, :, 3:] == 0)
-    ref_eval = layer.eval()(x, src_key_padding_mask=~keep[:, 0])  # eval may take a fused path
-    torch.testing.assert_close(out[0], ref_eval[0])
-    torch.testing.assert_close(out[1, :3], ref_eval[1, :3])  # real positions only
-
-
-def test_block_with_attention_mask_matches_torch_layer(gen):
-    layer = torch_layer().train()
-    block = EncoderBlock.from_torch(layer)
-    x = torch.randn(2, 4, 16, generator=gen)
-    allowed = torch.rand(4, 4, generator=gen) > 0.4
-    allowed |= torch.eye(4, dtype=torch.bool)  # every query keeps at least itself
-    out, _ = block(x, allowed)
-    torch.testing.assert_close(out, layer(x, src_mask=~allowed))  # torch: True = blocked
-
-
-def test_post_ln_output_is_normalised_and_pre_ln_is_not(gen):
-    x = 3 * torch.randn(2, 5, 8, generator=gen) + 1
-    torch.manual_seed(0)
-    post, _ = EncoderBlock(8, 2, 16)(x)
-    torch.testing.assert_close(post.mean(-1), torch.zeros(2, 5), atol=1e-5, rtol=0)
-    torch.testing.assert_close(post.var(-1, unbiased=False), torch.ones(2, 5), atol=1e-3, rtol=0)
-    pre, _ = EncoderBlock(8, 2, 16, norm_first=True)(x)
-    assert pre.mean(-1).abs().max() > 0.1  # the residual path carries x through unnormalised
-
-
-def test_feed_forward_is_position_wise(gen):
-    ff = FeedForward(8, 32)
-    x = torch.randn(2, 5, 8, generator=gen)
-    out = ff(x)
-    assert out.shape == (2, 5, 8)
-    torch.testing.assert_close(out[:, 3], ff(x[:, 3:4])[:, 0])  # one position alone, same result
-
-
-def test_block_bad_input():
-    block = EncoderBlock(8, 2, 16)
-    with pytest.raises(ValueError, match=r"x must have shape \(B, T, d_model=8\), got \(5, 8\)"):
-        block(torch.randn(5, 8))
-    with pytest.raises(ValueError, match="divisible by n_heads"):
-        EncoderBlock(10, 3, 16)
-    gelu = nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", batch_first=True)
-    with pytest.raises(ValueError, match="ReLU"):
-        EncoderBlock.from_torch(gelu)
-    with pytest.raises(ValueError, match="batch_first"):
-        EncoderBlock.from_torch(nn.TransformerEncoderLayer(8, 2, 16))
+from lib.masks import causal_mask, combine_masks, padding_mask
+from lib.model import Encoder, TokenEmbedding, TransformerEncoder, mean_pool
+from lib.positional import sinusoidal_encoding
 
 
 def small_model(**kw):
     torch.manual_seed(0)
     return TransformerEncoder(7, 5, d_model=16, n_heads=4, d_ff=32, n_layers=3, max_len=10, **kw)
+
+
+def small_encoder(**kw):
+    torch.manual_seed(0)
+    return Encoder(7, d_model=16, n_heads=4, d_ff=32, n_layers=3, max_len=10, **kw)
+
+
+# --- the encoder with a linear head ---------------------------------------------------------------
 
 
 def test_model_shapes_and_separate_layers(gen):
@@ -107,120 +30,151 @@ def test_model_shapes_and_separate_layers(gen):
     logits, weights = model(tokens)
     assert logits.shape == (2, 6, 5)
     assert len(weights) == 3 and all(w.shape == (2, 4, 6, 6) for w in weights)
-    first, second = model.blocks[0].attn.q_proj.weight, model.blocks[1].attn.q_proj.weight
+    blocks = model.encoder.blocks
+    first, second = blocks[0].attn.q_proj.weight, blocks[1].attn.q_proj.weight
     assert first.data_ptr() != second.data_ptr() and not torch.equal(first, second)
 
 
 def test_model_is_the_blocks_on_scaled_embeddings_plus_positions(gen):
-    from lib.positional import sinusoidal_encoding
-
     model = small_model(norm_first=True)
+    encoder = model.encoder
     tokens = torch.randint(7, (2, 6), generator=gen)
-    x = model.embed(tokens) * math.sqrt(16) + sinusoidal_encoding(6, 16)
-    for block in model.blocks:
+    x = encoder.embedding.embed(tokens) * math.sqrt(16) + sinusoidal_encoding(6, 16)
+    for block in encoder.blocks:
         x, _ = block(x)
-    torch.testing.assert_close(model(tokens)[0], model.head(model.final_norm(x)))
+    torch.testing.assert_close(model(tokens)[0], model.head(encoder.final_norm(x)))
 
 
 def test_model_padding_changes_nothing_at_real_tokens(gen):
-    model = small_model(pool="mean")
+    encoder = small_encoder()
     tokens = torch.randint(7, (2, 6), generator=gen)
-    keep = padding_mask([6, 4], 6)
-    logits, weights = model(tokens, keep)
-    assert logits.shape == (2, 5)
-    torch.testing.assert_close(logits[1], model(tokens[1:, :4])[0][0])  # padding is invisible
+    keep = padding_mask([6, 4], 6)  # (B, 1, T)
+    x, weights = encoder(tokens, keep)
+    pooled = mean_pool(x, keep[:, 0])  # (B, C): one vector per sequence, over its real tokens
+    assert pooled.shape == (2, 16)
+    alone, _ = encoder(tokens[1:, :4])
+    torch.testing.assert_close(pooled[1], mean_pool(alone)[0])  # padding is invisible
+    torch.testing.assert_close(x[1, :4], alone[0])
     assert all(torch.all(w[1, :, :, 4:] == 0) for w in weights)
+    model = small_model()  # the same with the per-position head
+    logits, _ = model(tokens, keep)
+    torch.testing.assert_close(logits[1, :4], model(tokens[1:, :4])[0][0])
 
 
 def test_model_bad_input():
     model = small_model()
-    with pytest.raises(ValueError, match=r"integer ids of shape \(B, T\)"):
+    with pytest.raises(TypeError, match=(
+        r"tokens \(B, T\) must hold integer token ids, got dtype "
+        r"torch\.float32; use tokens\.long\(\)"
+    )):
         model(torch.randn(2, 6))
-    with pytest.raises(ValueError, match="longer than max_len=10"):
+    with pytest.raises(ValueError, match=r"tokens \(B, T\) must have 2 dimensions, got shape \(6,\)"):
+        model(torch.zeros(6, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"tokens \(B, T\) = \(1, 11\) are longer than max_len=10"):
         model(torch.zeros(1, 11, dtype=torch.long))
-    with pytest.raises(ValueError, match=r"padding mask \(B, 1, T\) = \(2, 1, 6\), got \(2, 6\)"):
+    with pytest.raises(ValueError, match=r"tokens \(B, T\) must lie in 0\.\.6 \(vocab_size=7\), got ids from 0 to 7"):
+        model(torch.tensor([[0, 7]]))
+    with pytest.raises(ValueError, match=(
+        r"mask \(True = may attend\) of shape \(2, 6\) "
+        r"does not broadcast to \(2, 6, 6\)"
+    )):
         model(torch.zeros(2, 6, dtype=torch.long), torch.ones(2, 6, dtype=torch.bool))
-    with pytest.raises(ValueError, match="pool must be"):
-        TransformerEncoder(7, 5, pool="max")
+    with pytest.raises(TypeError, match=r"mask must be boolean \(True = may attend\), got dtype torch\.float32"):
+        model(torch.zeros(2, 6, dtype=torch.long), torch.ones(6, 6))
+    with pytest.raises(ValueError, match=r"n_out must be >= 1, got 0"):
+        TransformerEncoder(7, 0)
+    with pytest.raises(ValueError, match=r"n_layers must be >= 1, got 0"):
+        Encoder(7, n_layers=0)
+    with pytest.raises(ValueError, match=r"dropout must lie in \[0, 1\), got 1\.5"):
+        Encoder(7, dropout=1.5)
 
 
-@pytest.mark.parametrize("task", sorted(TASKS))
-def test_toy_task_targets_and_seed(task):
-    x, y = toy_task(task, 50, 6, 4, seed=3)
-    assert x.shape == y.shape == (50, 6) and x.dtype == torch.int64
-    assert int(x.min()) >= 0 and int(x.max()) <= 3
-    assert torch.equal(x, toy_task(task, 50, 6, 4, seed=3)[0])
-    assert not torch.equal(x, toy_task(task, 50, 6, 4, seed=4)[0])
-    assert torch.equal(y.sort(-1).values, x.sort(-1).values)  # same symbols, rearranged
-    expected = {"copy": x, "reverse": x.flip(-1), "sort": x.sort(-1).values}[task]
-    assert torch.equal(y, expected)
-    assert torch.equal(y[0], expected[0])
+# --- the token embedding ---------------------------------------------------------------------------
 
 
-def test_data_bad_input():
-    with pytest.raises(ValueError, match="unknown task 'shuffle'"):
-        toy_task("shuffle", 4, 3, 5)
-    x, y = toy_task("copy", 4, 3, 5)
-    with pytest.raises(ValueError, match=r"batch_size must be in \[1, N=4\], got 8"):
-        next(minibatches(x, y, batch_size=8, n_steps=1))
-    with pytest.raises(ValueError, match="need the same N"):
-        next(minibatches(x, y[:2], batch_size=2, n_steps=1))
-
-
-def test_minibatches_are_seeded_rows_of_the_data():
-    x, y = toy_task("reverse", 20, 4, 6)
-    batches = list(minibatches(x, y, batch_size=5, n_steps=3, seed=1))
-    again = list(minibatches(x, y, batch_size=5, n_steps=3, seed=1))
-    assert len(batches) == 3
-    for (bx, by), (ax, ay) in zip(batches, again, strict=True):
-        assert bx.shape == (5, 4) and torch.equal(bx, ax) and torch.equal(by, ay)
-        assert torch.equal(by, bx.flip(-1))  # inputs and targets stay paired
-
-
-def fit(seed=0, dropout=0.0, n_steps=60):
-    x, y = toy_task("copy", 256, 5, 6, seed=0)
+def test_token_embedding_is_scaled_embedding_plus_positions(gen):
     torch.manual_seed(0)
-    model = TransformerEncoder(6, 6, d_model=16, n_heads=2, d_ff=32, n_layers=1, dropout=dropout)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    losses = train(model, opt, minibatches(x, y, batch_size=32, n_steps=n_steps), seed=seed)
-    return model, losses, (x, y)
+    emb = TokenEmbedding(1000, 64, max_len=12)
+    assert abs(emb.embed.weight.std().item() - 64**-0.5) < 0.005  # std d_model^-½ (SE ≈ 0.0003)
+    tokens = torch.randint(1000, (3, 12), generator=gen)
+    out = emb(tokens)
+    assert out.shape == (3, 12, 64)
+    torch.testing.assert_close(out, emb.embed.weight[tokens] * 8 + sinusoidal_encoding(12, 64))
+    token_part = emb.embed.weight[tokens] * 8  # after ·√d_model: about unit size, like the PE
+    assert 0.9 < token_part.std().item() < 1.1
 
 
-def test_train_learns_the_copy_task_and_is_deterministic(one_thread):
-    model, losses, (x, y) = fit()
-    assert len(losses) == 60
-    assert losses[0] > math.log(6) - 0.5 and losses[-1] < 0.5 * losses[0]
-    assert losses == fit()[1]
-    model.train()
-    loss, accuracy = evaluate(model, x, y)
-    assert model.training  # evaluate restores the mode
-    assert accuracy > 0.9 and loss == pytest.approx(losses[-1], abs=0.3)
+def test_token_embedding_bad_input():
+    emb = TokenEmbedding(5, 8, max_len=4)
+    with pytest.raises(ValueError, match=r"tokens \(B, T\) must lie in 0\.\.4 \(vocab_size=5\), got ids from -1 to 2"):
+        emb(torch.tensor([[-1, 2]]))
+    with pytest.raises(TypeError, match=r"tokens \(B, T\) must be an integer torch\.Tensor of token ids, got a list"):
+        emb([[0, 1]])
+    with pytest.raises(ValueError, match=r"vocab_size must be >= 1, got 0"):
+        TokenEmbedding(0, 8)
 
 
-def test_train_seed_fixes_dropout_and_leaves_the_global_generator_alone(one_thread):
-    torch.manual_seed(123)
-    before = torch.get_rng_state()
-    _, a, _ = fit(seed=1, dropout=0.2, n_steps=5)
-    torch.manual_seed(123)
-    assert torch.equal(torch.get_rng_state(), before)
-    _, b, _ = fit(seed=1, dropout=0.2, n_steps=5)
-    _, c, _ = fit(seed=2, dropout=0.2, n_steps=5)
-    assert a == b and a != c
+# --- the encoder and its masks ----------------------------------------------------------------------
 
 
-def test_train_steps_the_scheduler_once_per_batch():
-    x, y = toy_task("copy", 16, 3, 4)
-    model = TransformerEncoder(4, 4, d_model=8, n_heads=2, d_ff=8, n_layers=1)
-    opt = torch.optim.SGD(model.parameters(), lr=1.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda n: 1 / (n + 1))
-    train(model, opt, minibatches(x, y, batch_size=4, n_steps=7), scheduler=sched)
-    assert opt.param_groups[0]["lr"] == pytest.approx(1 / 8)
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_with_a_causal_mask_does_not_see_the_future(gen, norm_first):
+    encoder = small_encoder(norm_first=norm_first)
+    T = 8
+    tokens = torch.randint(7, (2, T), generator=gen)
+    causal = causal_mask(T)
+    x, weights = encoder(tokens, causal)
+    assert all(torch.all(w.triu(1) == 0) for w in weights)
+    for t in range(T - 1):
+        changed = tokens.clone()
+        changed[:, t + 1 :] = (changed[:, t + 1 :] + 1) % 7  # every token after t is different
+        y, _ = encoder(changed, causal)
+        torch.testing.assert_close(y[:, : t + 1], x[:, : t + 1])  # positions 0..t: unchanged
+        assert not torch.allclose(y[:, t + 1 :], x[:, t + 1 :])  # the later ones do change
+    changed = tokens.clone()
+    changed[:, -1] = (changed[:, -1] + 1) % 7
+    assert not torch.allclose(encoder(changed)[0][:, 0], encoder(tokens)[0][:, 0])  # no mask: it sees
 
 
-def test_cross_entropy_shapes():
-    logits = torch.zeros(2, 3, 4)
-    assert cross_entropy(logits, torch.zeros(2, 3, dtype=torch.long)).item() == pytest.approx(
-        math.log(4)
-    )
-    with pytest.raises(ValueError, match=r"logits \(\.\.\., V\) = \(2, 3, 4\)"):
-        cross_entropy(logits, torch.zeros(2, 4, dtype=torch.long))
+def test_encoder_with_a_combined_padding_and_causal_mask(gen):
+    encoder = small_encoder()
+    tokens = torch.randint(7, (2, 6), generator=gen)
+    mask = combine_masks(padding_mask([6, 4], 6), causal_mask(6))  # (B, T, T)
+    x, weights = encoder(tokens, mask)
+    for w in weights:  # (B, H, T, T)
+        assert torch.all(w[~mask[:, None].expand_as(w)] == 0)
+    torch.testing.assert_close(x[0], encoder(tokens[:1], causal_mask(6))[0][0])  # no padding: causal only
+    torch.testing.assert_close(x[1, :4], encoder(tokens[1:, :4], causal_mask(4))[0][0])  # its 4 tokens alone
+    per_head = mask[:, None].expand(2, 4, 6, 6)  # (B, H, T, T): the same mask for each of the 4 heads
+    torch.testing.assert_close(encoder(tokens, per_head)[0], x)
+
+
+# --- mean pooling -------------------------------------------------------------------------------------
+
+
+def test_mean_pool_is_the_mean_over_the_kept_positions(gen):
+    x = torch.randn(3, 5, 4, generator=gen, dtype=torch.float64)
+    keep = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [0, 1, 0, 1, 1]], dtype=torch.bool)
+    pooled = mean_pool(x, keep)
+    assert pooled.shape == (3, 4) and pooled.dtype == torch.float64
+    for b in range(3):
+        kept = [x[b, t] for t in range(5) if keep[b, t]]
+        torch.testing.assert_close(pooled[b], sum(kept) / len(kept))
+    padded = x.clone()
+    padded[~keep] = 1e6  # whatever sits at the padding does not count
+    torch.testing.assert_close(mean_pool(padded, keep), pooled)
+    torch.testing.assert_close(mean_pool(x), x.mean(dim=1))
+    torch.testing.assert_close(mean_pool(x, torch.ones(3, 5, dtype=torch.bool)), x.mean(dim=1))
+
+
+def test_mean_pool_bad_input():
+    x = torch.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"keep must have shape \(B, T\) = \(2, 3\), got \(2, 1, 3\)"):
+        mean_pool(x, padding_mask([3, 2], 3))  # the (B, 1, S) attention mask, not (B, T)
+    with pytest.raises(TypeError, match=(
+        r"keep \(B, T\) must be boolean \(True = may "
+        r"attend\), got dtype torch\.float32"
+    )):
+        mean_pool(x, torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"x \(B, T, C\) must have 3 dimensions, got shape \(3, 4\)"):
+        mean_pool(torch.zeros(3, 4))

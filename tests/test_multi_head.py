@@ -1,4 +1,4 @@
-"""Notebook 04: lib.heads additions, the multi-head widget and the multi-head exercises."""
+"""Notebook 04 (multi-head attention): its widget and its exercises."""
 
 import math
 import warnings
@@ -6,82 +6,11 @@ import warnings
 import matplotlib as mpl
 import pytest
 import torch
-from torch import nn
 from widget_harness import exercise
 
 from lib.checks.multi_head import check_head_weights, check_merge_heads, check_split_heads
-from lib.heads import MultiHeadAttention, head_counts, mean_attention_distance, per_head_weights
+from lib.heads import per_head_weights
 from lib.widgets.multi_head import multihead_widget
-
-# --- per_head_weights ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("n_heads", [1, 2, 3, 4, 6, 12])
-def test_per_head_weights_match_torch_multihead_attention(gen, n_heads):
-    torch.manual_seed(0)
-    mha = nn.MultiheadAttention(12, n_heads, batch_first=True, bias=False).eval()
-    x = torch.randn(7, 12, generator=gen)
-    w_q, w_k, _ = mha.in_proj_weight.detach().chunk(3)  # each (C, C), stored as Wᵀ
-    _, ref = mha(x[None], x[None], x[None], average_attn_weights=False)  # (1, H, T, T)
-    torch.testing.assert_close(per_head_weights(x, w_q.T, w_k.T, n_heads), ref[0])
-
-
-def test_per_head_weights_match_lib_layer(gen):
-    torch.manual_seed(3)
-    mha = MultiHeadAttention(8, 4, bias=False)
-    x = torch.randn(5, 8, generator=gen)
-    _, ref = mha(x[None], x[None], x[None])
-    got = per_head_weights(x, mha.q_proj.weight.detach().T, mha.k_proj.weight.detach().T, 4)
-    torch.testing.assert_close(got, ref[0].detach())
-
-
-def test_per_head_weights_scale_dim(gen):
-    x, w_q, w_k = torch.randn(6, 8, generator=gen), torch.randn(8, 8, generator=gen), torch.randn(8, 8, generator=gen)
-    right, wrong = per_head_weights(x, w_q, w_k, 4), per_head_weights(x, w_q, w_k, 4, scale_dim=8)
-    q, k = (x @ w_q)[:, 2:4], (x @ w_k)[:, 2:4]  # head 1 of 4: columns 2..3
-    torch.testing.assert_close(right[1], torch.softmax(q @ k.T / math.sqrt(2), -1))
-    torch.testing.assert_close(wrong[1], torch.softmax(q @ k.T / math.sqrt(8), -1))
-    torch.testing.assert_close(right.sum(-1), torch.ones(4, 6))
-
-    def entropy(w):
-        return -(w * w.log()).sum(-1).mean()
-
-    assert entropy(wrong) > entropy(right)  # √d_model over-divides: flatter
-    torch.testing.assert_close(per_head_weights(x, w_q, w_k, 1, scale_dim=8), per_head_weights(x, w_q, w_k, 1))
-
-
-def test_per_head_weights_errors():
-    with pytest.raises(ValueError, match=r"x \(T, C\) and w_q, w_k \(C, C\), got x \(2, 3, 4\)"):
-        per_head_weights(torch.zeros(2, 3, 4), torch.zeros(4, 4), torch.zeros(4, 4), 2)
-    with pytest.raises(ValueError, match=r"w_q \(4, 2\)"):
-        per_head_weights(torch.zeros(3, 4), torch.zeros(4, 2), torch.zeros(4, 2), 2)
-    with pytest.raises(ValueError, match="d_model=4 must be divisible by n_heads=3"):
-        per_head_weights(torch.zeros(3, 4), torch.zeros(4, 4), torch.zeros(4, 4), 3)
-
-
-# --- mean_attention_distance -------------------------------------------------------------------
-
-
-def test_mean_attention_distance_known_patterns():
-    T = 5
-    look_back = torch.zeros(T, T)
-    look_back[0, 0] = 1
-    look_back[torch.arange(1, T), torch.arange(T - 1)] = 1  # query t -> key t-1
-    first = torch.zeros(T, T)
-    first[:, 0] = 1  # every query -> key 0
-    uniform = torch.full((T, T), 1 / T)
-    got = mean_attention_distance(torch.stack([torch.eye(T), look_back, first, uniform]))
-    expected = torch.tensor([0.0, 4 / 5, 2.0, sum(abs(t - s) for t in range(T) for s in range(T)) / T**2])
-    torch.testing.assert_close(got, expected)
-
-
-def test_mean_attention_distance_rectangular_and_errors():
-    w = torch.zeros(2, 3)
-    w[:, 2] = 1  # queries 0, 1 look at key 2
-    assert mean_attention_distance(w).item() == pytest.approx(1.5)
-    with pytest.raises(ValueError, match=r"weights must be \(\.\.\., T, S\), got shape \(4,\)"):
-        mean_attention_distance(torch.ones(4))
-
 
 # --- widget --------------------------------------------------------------------------------------
 
@@ -102,10 +31,6 @@ def hangul():
             import koreanize_matplotlib  # noqa: F401  (registers NanumGothic)
         mpl.rcParams["font.family"] = ["NanumGothic", "DejaVu Sans"]
         yield
-
-
-def test_head_counts():
-    assert head_counts(12) == [1, 2, 3, 4, 6, 12] and head_counts(7) == [1, 7]
 
 
 def test_multihead_widget_every_control(hangul):
@@ -133,14 +58,14 @@ def test_multihead_widget_maps_are_the_lib_function(hangul):
     live.controls["head"].value = 3
     left, right = (ax.images[0].get_array() for ax in live.view.axes)
     torch.testing.assert_close(torch.as_tensor(left.data), per_head_weights(x, w_q, w_k, 4)[3])
-    torch.testing.assert_close(torch.as_tensor(right.data), per_head_weights(x, w_q, w_k, 4, scale_dim=12)[3])
+    torch.testing.assert_close(torch.as_tensor(right.data), per_head_weights(x, w_q, w_k, 4, scale=12**-0.5)[3])
 
 
 def test_multihead_widget_errors():
     x, w_q, w_k, tokens = _widget_inputs()
     with pytest.raises(ValueError, match=r"T = 3 tokens, got \(7, 12\)"):
         multihead_widget(x, w_q, w_k, tokens[:3])
-    with pytest.raises(ValueError, match=r"n_heads=5 must divide d_model=12"):
+    with pytest.raises(ValueError, match=r"n_heads \(must divide d_model=12\) must be one of 1, 2, 3, 4, 6, 12; got 5"):
         multihead_widget(x, w_q, w_k, tokens, n_heads=5)
 
 

@@ -1,21 +1,9 @@
-"""Widgets: every control over its range, no error, and the picture or read-out changes."""
+"""The widget plumbing (lib/widgets/__init__.py): FigureView renders and caches, LiveFigure wires
+controls to an update and shows its errors. Each notebook's widget is tested in tests/test_<slug>.py."""
 
 import ipywidgets as widgets
-import pytest
-import torch
-from widget_harness import exercise
 
 from lib.widgets import FigureView, LiveFigure
-from lib.widgets.self_attention import self_attention_widget
-
-
-def test_self_attention_widget():
-    g = torch.Generator().manual_seed(0)
-    x, w_q, w_k, w_v = torch.randn(5, 6, generator=g), *(torch.randn(6, 4, generator=g) for _ in range(3))
-    live = self_attention_widget(x, w_q, w_k, w_v, list("abcde"))
-    exercise(live)
-    with pytest.raises(ValueError, match="x has 5 rows"):
-        self_attention_widget(x, w_q, w_k, w_v, list("abc"))
 
 
 def test_live_figure_shows_errors_instead_of_losing_them():
