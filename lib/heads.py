@@ -86,7 +86,8 @@ class MultiHeadAttention(nn.Module):
             check_mask(mask, torch.Size((B, self.n_heads, T, S)))
             return mask
         check_mask(mask, torch.Size((B, T, S)))
-        return mask.unsqueeze(-3)  # (..., T, S) -> (..., 1, T, S): the same mask for every head
+        mask = mask.reshape((1,) * (3 - mask.dim()) + tuple(mask.shape))  # (S,) or (T, S) -> (1, ·, S)
+        return mask.unsqueeze(-3)  # (B, T, S) -> (B, 1, T, S): the same mask for every head
 
     def forward(
         self,

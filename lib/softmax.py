@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from lib import validate
-from lib.attention import attention_scores, scaled_dot_product_attention
+from lib.attention import attention_scores, check_mask, scaled_dot_product_attention
 
 
 def _check_weights(weights: torch.Tensor, what: str) -> None:
@@ -108,6 +108,7 @@ def jacobian_norm(weights: torch.Tensor) -> torch.Tensor:
     softmax can pass on, at most, of a gradient on the weights to the scores.
     Shapes: weights (..., S) -> (...).
     """
+    _check_weights(weights, "jacobian_norm")
     return torch.linalg.eigvalsh(softmax_jacobian(weights))[..., -1]
 
 
@@ -131,5 +132,5 @@ def naive_masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tens
     Shapes: scores (..., T, S), mask broadcastable to (..., T, S) -> (..., T, S).
     """
     validate.tensor(scores, "scores", min_dims=1)
-    validate.mask(mask)
+    check_mask(mask, scores.shape)
     return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)

@@ -25,6 +25,7 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """
     validate.tensor(logits, "logits (..., V)", min_dims=1)
     _check_fit(logits, targets)
+    _check_classes(logits, targets)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
 
 
@@ -34,6 +35,13 @@ def _check_fit(logits: torch.Tensor, targets: torch.Tensor) -> None:
             f"the model's logits (..., V) = {tuple(logits.shape)} do not fit the targets (...) = "
             f"{tuple(targets.shape)}: every target position needs one row of V scores"
         )
+
+
+def _check_classes(logits: torch.Tensor, targets: torch.Tensor) -> None:
+    V = logits.shape[-1]
+    top = targets.max().item()
+    if top >= V:
+        raise ValueError(f"targets must be class ids in 0..{V - 1} (the logits have V={V}), got {top}")
 
 
 def call_model(model: nn.Module, inputs) -> tuple[torch.Tensor, object]:
@@ -49,6 +57,8 @@ def call_model(model: nn.Module, inputs) -> tuple[torch.Tensor, object]:
 
 def batch_size_of(inputs) -> int:
     """The batch size B of `inputs` (the first axis of its first tensor)."""
+    if not isinstance(inputs, torch.Tensor | Mapping | tuple | list):
+        raise TypeError(f"inputs must be a tensor, a tuple or a dict of tensors, got {type(inputs).__name__}")
     first = inputs if isinstance(inputs, torch.Tensor) else next(
         iter(inputs.values() if isinstance(inputs, Mapping) else inputs), None)
     if not isinstance(first, torch.Tensor) or first.dim() == 0:
@@ -65,6 +75,11 @@ def _check_batch(inputs, targets: torch.Tensor) -> None:
     B = batch_size_of(inputs)
     if targets.dim() == 0 or targets.shape[0] != B:
         raise ValueError(f"inputs have batch size {B} but targets have shape {tuple(targets.shape)}")
+    scored = targets[targets != IGNORE]
+    if scored.numel() == 0:
+        raise ValueError(f"every target is {IGNORE} (padding): there is no position to score")
+    if scored.min() < 0:
+        raise ValueError(f"targets must be class ids >= 0 (or {IGNORE} for padding), got {scored.min().item()}")
 
 
 def train(
@@ -119,6 +134,7 @@ def evaluate(model: nn.Module, inputs, targets: torch.Tensor) -> tuple[float, fl
     finally:
         model.train(was_training)
     _check_fit(logits, targets)
+    _check_classes(logits, targets)
     scored = targets != IGNORE
     accuracy = (logits.argmax(-1) == targets)[scored].float().mean().item()
     return cross_entropy(logits, targets).item(), accuracy

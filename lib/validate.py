@@ -58,7 +58,7 @@ def tensor(x, name: str, *, dims: int | tuple[int, ...] | None = None, min_dims:
     wanted = (dims,) if isinstance(dims, int) else dims
     if wanted is not None and x.dim() not in wanted:
         n = " or ".join(str(d) for d in wanted)
-        raise ValueError(f"{name} must have {n} dimensions, got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must have {n} dimension{'' if wanted == (1,) else 's'}, got shape {tuple(x.shape)}")
     if x.dim() < min_dims:
         raise ValueError(f"{name} must have at least {min_dims} dimensions, got shape {tuple(x.shape)}")
     if x.numel() == 0:

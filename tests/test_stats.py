@@ -76,7 +76,7 @@ def test_median_interval_covers_the_true_median_as_often_as_promised():
 
 
 def test_median_interval_errors():
-    with pytest.raises(ValueError, match=r"x must have 1 dimensions, got shape \(4, 4\)"):
+    with pytest.raises(ValueError, match=r"x must have 1 dimension, got shape \(4, 4\)"):
         median_interval(torch.zeros(4, 4))
     with pytest.raises(ValueError, match=r"1-D sample of at least 16 values, got shape \(15,\)"):
         median_interval(torch.zeros(15))
