@@ -1,13 +1,15 @@
 """lib.model: the token embedding, the encoder (any boolean mask), mean pooling outside it,
-and the encoder with a linear head."""
+the encoder with a linear head, and the encoder–decoder Transformer (= torch.nn.Transformer)."""
 
 import math
 
 import pytest
 import torch
+from torch import nn
 
+from lib.blocks import DecoderBlock, EncoderBlock
 from lib.masks import causal_mask, combine_masks, padding_mask
-from lib.model import Encoder, TokenEmbedding, TransformerEncoder, mean_pool
+from lib.model import Encoder, TokenEmbedding, Transformer, TransformerEncoder, greedy_decode, mean_pool
 from lib.positional import sinusoidal_encoding
 
 
@@ -178,3 +180,87 @@ def test_mean_pool_bad_input():
         mean_pool(x, torch.ones(2, 3))
     with pytest.raises(ValueError, match=r"x \(B, T, C\) must have 3 dimensions, got shape \(3, 4\)"):
         mean_pool(torch.zeros(3, 4))
+
+
+# --- the encoder–decoder Transformer -------------------------------------------------------------
+
+
+def _copied_transformer(norm_first: bool):
+    """lib's Transformer holding the weights of a torch.nn.Transformer of the same size."""
+    ref = nn.Transformer(d_model=16, nhead=4, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=32,
+                         dropout=0.0, batch_first=True, norm_first=norm_first)
+    model = Transformer(11, 13, d_model=16, n_heads=4, d_ff=32, n_layers=2, norm_first=norm_first)
+    model.encoder = nn.ModuleList(EncoderBlock.from_torch(layer) for layer in ref.encoder.layers)
+    model.decoder = nn.ModuleList(DecoderBlock.from_torch(layer) for layer in ref.decoder.layers)
+    model.encoder_norm.load_state_dict(ref.encoder.norm.state_dict())
+    model.decoder_norm.load_state_dict(ref.decoder.norm.state_dict())
+    return model.eval(), ref.eval()
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_equals_torch_transformer(norm_first):
+    torch.manual_seed(0)
+    model, ref = _copied_transformer(norm_first)
+    src = torch.randint(1, 11, (3, 7))
+    src[1, 5:] = 0  # padding in the source
+    tgt = torch.randint(1, 13, (3, 5))
+    tgt[2, 3:] = 0  # and in the target
+    logits, weights = model(src, tgt)
+    causal_blocked = torch.ones(5, 5, dtype=torch.bool).triu(1)  # torch: True = blocked
+    out = ref(model.src_embedding(src), model.tgt_embedding(tgt), tgt_mask=causal_blocked,
+              src_key_padding_mask=src == 0, tgt_key_padding_mask=tgt == 0, memory_key_padding_mask=src == 0)
+    real = tgt != 0  # torch leaves padded query rows undefined; compare the real ones
+    torch.testing.assert_close(logits[real], model.out(out)[real])
+    assert [w.shape for w in weights["cross"]] == [(3, 4, 5, 7)] * 2
+    assert [w.shape for w in weights["self"]] == [(3, 4, 5, 5)] * 2
+    assert [w.shape for w in weights["encoder"]] == [(3, 4, 7, 7)] * 2
+    assert torch.all(weights["cross"][0][1, :, :, 5:] == 0)  # padded source keys get no weight
+
+
+def test_transformer_future_target_tokens_change_nothing_earlier():
+    torch.manual_seed(0)
+    model = Transformer(9, 9, d_model=16, n_heads=2, d_ff=32, n_layers=2).eval()
+    src = torch.randint(1, 9, (2, 6))
+    tgt = torch.randint(1, 9, (2, 5))
+    changed = tgt.clone()
+    changed[:, 3:] = (changed[:, 3:] % 8) + 1  # different tokens from position 3 on
+    a, _ = model(src, tgt)
+    b, _ = model(src, changed)
+    torch.testing.assert_close(a[:, :3], b[:, :3])
+    assert not torch.allclose(a[:, 3:], b[:, 3:])
+
+
+def test_transformer_padding_in_the_source_changes_nothing():
+    torch.manual_seed(0)
+    model = Transformer(9, 9, d_model=16, n_heads=2, d_ff=32, n_layers=1).eval()
+    src = torch.tensor([[3, 4, 5, 0, 0]])
+    tgt = torch.tensor([[1, 6, 7]])
+    torch.testing.assert_close(model(src, tgt)[0], model(src[:, :3], tgt)[0])
+
+
+def test_greedy_decode_is_the_argmax_loop():
+    torch.manual_seed(0)
+    model = Transformer(9, 9, d_model=16, n_heads=2, d_ff=32, n_layers=1).eval()
+    src = torch.randint(3, 9, (4, 6))
+    out = greedy_decode(model, src, bos=1, eos=2, max_len=6)
+    assert out.shape[0] == 4 and out.shape[1] <= 6 and torch.all(out[:, 0] == 1)
+    for row in range(4):  # one sequence at a time, by hand
+        seq = torch.tensor([[1]])
+        for _ in range(out.shape[1] - 1):
+            nxt = model(src[row:row + 1], seq)[0][0, -1].argmax()
+            seq = torch.cat([seq, nxt.view(1, 1)], dim=1)
+            if nxt == 2:
+                break
+        assert out[row, : seq.shape[1]].tolist() == seq[0].tolist()
+        assert torch.all(out[row, seq.shape[1]:] == 0)  # padded after <eos>
+
+
+def test_transformer_bad_input():
+    model = Transformer(9, 9, d_model=16, n_heads=2, d_ff=32, n_layers=1)
+    with pytest.raises(ValueError, match=r"must lie in 0\.\.8"):
+        model(torch.tensor([[1, 9]]), torch.tensor([[1]]))
+    with pytest.raises(ValueError, match=r"must share B"):
+        model(torch.ones(2, 3, dtype=torch.long), torch.ones(3, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"max_len must be >= 2"):
+        greedy_decode(model, torch.ones(1, 3, dtype=torch.long), bos=1, eos=2, max_len=1)
