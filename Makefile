@@ -26,13 +26,16 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab test lint unit nbval e2e chromium notebooks bench clean
+.PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint mutants bench clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
 	@echo "make test       lint + unit tests + notebooks re-run and compared (nbval) + browser test"
 	@echo "make notebooks  re-execute notebooks in place (NB=\"path.ipynb ...\" for some)"
 	@echo "make bench      notebook, widget and attention timings -> bench/RESULTS.md (ARGS=--fresh-clone adds set-up times)"
+	@echo "make data       remake data/dates_*.tsv from their seed (byte for byte)"
+	@echo "make checkpoint retrain data/date_transformer.pt from its seed (about a minute)"
+	@echo "make mutants    break lib on purpose, one mutation at a time; fails if the tests miss one"
 	@echo "make lint       ruff on lib/ tests/ scripts/"
 	@echo "make unit | nbval | e2e   one part of 'make test'"
 	@echo "make venv       create/update .venv only;  make clean  remove .venv and caches"
@@ -93,6 +96,19 @@ chromium:
 # --- outputs ----------------------------------------------------------------------------
 notebooks: venv
 	$(PY) scripts/execute_notebooks.py $(NB)
+
+# --- data ---------------------------------------------------------------------------------
+data: venv
+	$(PY) scripts/make_data.py
+
+checkpoint: venv
+	$(PY) scripts/make_checkpoint.py
+
+# --- are the tests honest? ------------------------------------------------------------------
+# Applies each mutation of scripts/mutation_check.py to a copy of lib/ and runs the unit tests
+# against it; a mutation that no test catches fails the target. A few minutes; not in `make test`.
+mutants: venv
+	$(PY) scripts/mutation_check.py $(ARGS)
 
 # --- speed ----------------------------------------------------------------------------
 # About 2 minutes; ARGS=--fresh-clone also times `make test` and `make lab` on a clone (~5 min more).
