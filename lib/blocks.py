@@ -34,6 +34,10 @@ class FeedForward(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        validate.tensor(x, "x (B, T, C)", min_dims=1)
+        validate.same_dtype(x, self.linear1.weight, "x")
+        if x.shape[-1] != self.linear1.in_features:
+            raise ValueError(f"x must have d_model={self.linear1.in_features} features, got shape {tuple(x.shape)}")
         hidden = torch.relu(self.linear1(x))  # (B, T, C) -> (B, T, F)
         return self.linear2(self.dropout(hidden))  # (B, T, F) -> (B, T, C)
 
@@ -88,6 +92,8 @@ class EncoderBlock(nn.Module):
     @classmethod
     def from_torch(cls, layer: nn.TransformerEncoderLayer) -> EncoderBlock:
         """A copy holding the weights of a batch-first, ReLU `torch.nn.TransformerEncoderLayer`."""
+        if not isinstance(layer, nn.TransformerEncoderLayer):
+            raise TypeError(f"from_torch needs an nn.TransformerEncoderLayer, got {type(layer).__name__}")
         if not layer.self_attn.batch_first or layer.activation is not F.relu:
             raise ValueError("from_torch needs TransformerEncoderLayer(batch_first=True) with the ReLU activation")
         if layer.linear1.bias is None:
@@ -187,6 +193,8 @@ class DecoderBlock(nn.Module):
     @classmethod
     def from_torch(cls, layer: nn.TransformerDecoderLayer) -> DecoderBlock:
         """A copy holding the weights of a batch-first, ReLU `torch.nn.TransformerDecoderLayer`."""
+        if not isinstance(layer, nn.TransformerDecoderLayer):
+            raise TypeError(f"from_torch needs an nn.TransformerDecoderLayer, got {type(layer).__name__}")
         if not layer.self_attn.batch_first or layer.activation is not F.relu:
             raise ValueError("from_torch needs TransformerDecoderLayer(batch_first=True) with the ReLU activation")
         if layer.linear1.bias is None:

@@ -49,6 +49,7 @@ def minibatches(
     validate.tensor(inputs, "inputs", floating=False, min_dims=1)
     validate.tensor(targets, "targets", floating=False, min_dims=1)
     validate.size(n_steps, "n_steps", minimum=0)
+    validate.size(seed, "seed", minimum=0)
     if inputs.shape[0] != targets.shape[0]:
         raise ValueError(f"inputs {tuple(inputs.shape)} and targets {tuple(targets.shape)} need the same N")
     validate.size(batch_size, "batch_size")
@@ -152,7 +153,7 @@ def date_splits(*, n_train: int = 16000, n_test: int = 1000, seed: int = 0) -> d
     """
     validate.size(n_train, "n_train")
     validate.size(n_test, "n_test")
-    rng = random.Random(seed)
+    rng = random.Random(validate.size(seed, "seed", minimum=0))
     start, stop = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
     days = _shuffled([start + dt.timedelta(n) for n in range((stop - start).days + 1)], rng)
     if n_train + n_test > len(days):
@@ -198,6 +199,8 @@ class CharTokenizer:
     """
 
     def __init__(self, alphabet: str, *, max_len: int) -> None:
+        if not isinstance(alphabet, str):
+            raise TypeError(f"alphabet must be a str of the characters to know, got {type(alphabet).__name__}")
         chars = sorted(set(alphabet))
         self.max_len = validate.size(max_len, "max_len")
         self.itos = [*SPECIALS, *chars]
@@ -215,6 +218,8 @@ class CharTokenizer:
 
     def unknown(self, text: str) -> list[str]:
         """The characters of `text` this tokenizer maps to <unk>."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         return sorted({c for c in text if c not in self.stoi})
 
     def encode(self, text: str, *, bos: bool = False, eos: bool = False) -> list[int]:
@@ -227,8 +232,14 @@ class CharTokenizer:
 
     def decode(self, ids) -> str:
         """The text of `ids`, stopping at the first <eos> and skipping <pad> and <bos>."""
+        if isinstance(ids, torch.Tensor):
+            if ids.dim() != 1:
+                raise ValueError(f"ids must be one sequence (a 1-D tensor), got shape {tuple(ids.shape)}")
+            ids = ids.tolist()
+        if isinstance(ids, str) or not all(isinstance(i, int) for i in ids):
+            raise TypeError(f"ids must be a list or 1-D tensor of ints, got {type(ids).__name__}")
         out = []
-        for i in (ids.tolist() if isinstance(ids, torch.Tensor) else ids):
+        for i in ids:
             if i == EOS:
                 break
             if i not in (PAD, BOS):
@@ -240,6 +251,8 @@ class CharTokenizer:
 
         Shapes: -> (B, T) int64.
         """
+        if isinstance(texts, str):
+            raise TypeError(f"texts must be a list of strings, got a str {texts!r}; use [text]")
         rows = [self.encode(t, bos=bos, eos=eos) for t in texts]
         if not rows:
             raise ValueError("texts is empty")
@@ -252,9 +265,13 @@ def seq2seq_tensors(rows, tokenizer: CharTokenizer) -> tuple[torch.Tensor, torch
 
     Shapes: rows N (source, target, ...) -> src (N, S), tgt (N, T + 2) int64.
     """
+    if not isinstance(tokenizer, CharTokenizer):
+        raise TypeError(f"tokenizer must be a lib.data.CharTokenizer, got {type(tokenizer).__name__}")
     rows = list(rows)
     if not rows:
         raise ValueError("rows is empty")
+    if any(isinstance(r, str) or len(r) < 2 for r in rows):
+        raise TypeError(f"each row must be (source, target, ...), got a {type(rows[0]).__name__} {rows[0]!r}")
     return tokenizer.batch([r[0] for r in rows]), tokenizer.batch([r[1] for r in rows], bos=True, eos=True)
 
 
@@ -267,6 +284,12 @@ def seq2seq_batches(
     are not scored (-100). Each source batch is cut to its longest real sequence.
     Shapes: src (N, S), tgt (N, T) -> ((B, S_b), (B, T - 1)), (B, T - 1).
     """
+    validate.tensor(src, "src (N, S)", dims=2, floating=False)
+    validate.tensor(tgt, "tgt (N, T)", dims=2, floating=False)
+    if tgt.shape[1] < 2:
+        raise ValueError(f"tgt (N, T) must hold at least <bos> and one token, got shape {tuple(tgt.shape)}")
+    if not (src != PAD).any(dim=1).all():
+        raise ValueError("src has a row of padding only: every source needs at least one real token")
     for rows_src, rows_tgt in minibatches(src, tgt, batch_size=batch_size, n_steps=n_steps, seed=seed):
         width = int((rows_src != PAD).sum(1).max())
         target_out = rows_tgt[:, 1:].masked_fill(rows_tgt[:, 1:] == PAD, -100)  # (B, T - 1)

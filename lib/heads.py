@@ -106,6 +106,8 @@ class MultiHeadAttention(nn.Module):
     @classmethod
     def from_torch(cls, mha: nn.MultiheadAttention) -> MultiHeadAttention:
         """A copy holding the same weights as a batch-first `torch.nn.MultiheadAttention`."""
+        if not isinstance(mha, nn.MultiheadAttention):
+            raise TypeError(f"from_torch needs an nn.MultiheadAttention, got {type(mha).__name__}")
         if not mha.batch_first or not mha._qkv_same_embed_dim:
             raise ValueError("from_torch needs nn.MultiheadAttention(batch_first=True) without kdim/vdim")
         if mha.bias_k is not None or mha.add_zero_attn:
@@ -142,6 +144,7 @@ def per_head_weights(
     """
     for name, t in (("x", x), ("w_q", w_q), ("w_k", w_k)):
         validate.tensor(t, name, dims=2)
+        validate.same_dtype(t, w_q, name)
     if w_q.shape != (x.shape[1], x.shape[1]) or w_k.shape != w_q.shape:
         raise ValueError(
             f"per_head_weights expects x (T, C) and w_q, w_k (C, C), got x {tuple(x.shape)}, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 from lib import validate
@@ -28,8 +29,13 @@ def padding_mask(lengths: Sequence[int] | torch.Tensor, S: int) -> torch.Tensor:
     if isinstance(lengths, torch.Tensor):
         if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
             raise TypeError(f"lengths must be whole numbers, got a {lengths.dtype} tensor; use lengths.long()")
-    else:
+    elif isinstance(lengths, Sequence | np.ndarray) and not isinstance(lengths, str):
         lengths = torch.tensor([validate.size(n, "each length", minimum=0) for n in lengths], dtype=torch.long)
+    else:
+        raise TypeError(f"lengths must be a sequence of whole numbers (one per sentence, e.g. [3]), "
+                        f"got {type(lengths).__name__} {lengths!r}")
+    if lengths.numel() == 0:
+        raise ValueError("lengths is empty: give one length per sentence of the batch")
     if lengths.dim() != 1:
         raise ValueError(f"lengths must be 1-D (B,), got shape {tuple(lengths.shape)}")
     if len(lengths) and (lengths.min() < 0 or lengths.max() > S):

@@ -156,6 +156,8 @@ class Transformer(nn.Module):
         self.pad_id = validate.size(pad_id, "pad_id", minimum=0)
         self.src_embedding = TokenEmbedding(src_vocab, d_model, max_len=max_len)
         self.tgt_embedding = TokenEmbedding(tgt_vocab, d_model, max_len=max_len)
+        if pad_id >= min(src_vocab, tgt_vocab):
+            raise ValueError(f"pad_id={pad_id} must be a token of both vocabularies (src {src_vocab}, tgt {tgt_vocab})")
         block_kw = {"dropout": dropout, "norm_first": norm_first}
         self.encoder = nn.ModuleList(EncoderBlock(d_model, n_heads, d_ff, **block_kw) for _ in range(n_layers))
         self.decoder = nn.ModuleList(DecoderBlock(d_model, n_heads, d_ff, **block_kw) for _ in range(n_layers))
@@ -165,10 +167,12 @@ class Transformer(nn.Module):
 
     def source_mask(self, src: torch.Tensor) -> torch.Tensor:
         """True at the real source tokens. Shapes: src (B, S) -> (B, 1, S)."""
+        validate.token_ids(src, "src (B, S)", self.src_embedding.vocab_size)
         return (src != self.pad_id)[:, None, :]
 
     def target_mask(self, tgt: torch.Tensor) -> torch.Tensor:
         """Causal, and no attention to target padding. Shapes: tgt (B, T) -> (B, T, T)."""
+        validate.token_ids(tgt, "tgt (B, T)", self.tgt_embedding.vocab_size)
         return causal_mask(tgt.shape[1]) & (tgt != self.pad_id)[:, None, :]  # (T, T) & (B, 1, T)
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None = None):
@@ -210,7 +214,12 @@ def greedy_decode(model: Transformer, src: torch.Tensor, *, bos: int, eos: int, 
     for short outputs). Rows that have produced `eos` are padded with the model's pad id.
     Shapes: src (B, S) -> (B, L) int64 with L <= max_len, starting with bos.
     """
+    if not isinstance(model, Transformer):
+        raise TypeError(f"greedy_decode needs a lib.model.Transformer (an encoder–decoder), got {type(model).__name__}")
     validate.size(max_len, "max_len", minimum=2)
+    for name, token in (("bos", bos), ("eos", eos)):
+        token = validate.size(token, name, minimum=0)
+        validate.token_ids(torch.tensor([[token]]), name, model.tgt_embedding.vocab_size)
     was_training = model.training
     model.eval()
     src_mask = model.source_mask(src)

@@ -9,7 +9,8 @@ from lib import validate
 
 def _steps(step) -> np.ndarray:
     """`step` (an int or an array of them) as a float array, after checking it holds steps >= 0."""
-    if isinstance(step, bool) or (not isinstance(step, np.ndarray | list | tuple) and not np.isscalar(step)):
+    array_like = isinstance(step, np.ndarray | list | tuple)
+    if isinstance(step, bool | str | bytes) or (not array_like and not np.isscalar(step)):
         raise TypeError(f"step must be a whole number or an array of them, got {type(step).__name__}")
     s = np.array(step, dtype=float)  # a copy: the caller's array is never changed
     if s.size == 0:
@@ -19,7 +20,7 @@ def _steps(step) -> np.ndarray:
     if np.any(s < 0):
         raise ValueError(f"step must be >= 0, got min {s.min():g}")
     if np.any(s != np.round(s)):
-        raise ValueError("step counts optimizer updates: whole numbers only")
+        raise ValueError(f"step counts optimizer updates: whole numbers only, got {s[s != np.round(s)].ravel()[0]:g}")
     return s
 
 

@@ -91,7 +91,7 @@ def attention_grad_norms(
     """
     for name, n in (("d_k", d_k), ("n_keys", n_keys), ("d_v", d_v), ("n_trials", n_trials)):
         validate.size(n, name)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(validate.size(seed, "seed", minimum=0))
     q = torch.randn(n_trials, 1, d_k, generator=gen).requires_grad_()  # (N, 1, D)
     k = torch.randn(n_trials, n_keys, d_k, generator=gen).requires_grad_()  # (N, S, D)
     v = torch.randn(n_trials, n_keys, d_v, generator=gen)  # (N, S, Dv)

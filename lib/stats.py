@@ -36,6 +36,8 @@ def density_histogram(values, edges) -> np.ndarray:
     values, edges = np.asarray(values, dtype=float), np.asarray(edges, dtype=float)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"values must be a non-empty vector (N,), got shape {values.shape}")
+    if edges.ndim == 1 and not np.all(np.isfinite(edges)):
+        raise ValueError(f"edges must be finite, got {edges.tolist()}")
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError(f"edges must be an increasing vector (E,) with E >= 2, got shape {edges.shape}")
     counts, _ = np.histogram(values, bins=edges)
@@ -61,6 +63,7 @@ def median_interval(x: torch.Tensor, *, z: float = 4.0) -> tuple[float, float]:
     Shapes: x (N,) -> two floats.
     """
     validate.tensor(x, "x", dims=1)
+    z = validate.number(z, "z", low=0.0, low_open=True)
     if x.numel() < 16:
         raise ValueError(
             f"median_interval needs a 1-D sample of at least 16 values, got shape {tuple(x.shape)}"

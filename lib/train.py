@@ -24,6 +24,7 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     Shapes: logits (..., V), targets (...) -> scalar.
     """
     validate.tensor(logits, "logits (..., V)", min_dims=1)
+    _check_targets(targets)
     _check_fit(logits, targets)
     _check_classes(logits, targets)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
@@ -37,11 +38,30 @@ def _check_fit(logits: torch.Tensor, targets: torch.Tensor) -> None:
         )
 
 
+def _check_targets(targets) -> None:
+    """Integer class ids in a tensor, at least one of them not -100, none below 0 but -100."""
+    if not isinstance(targets, torch.Tensor):
+        fix = "torch.from_numpy(targets)" if hasattr(targets, "__array__") else "torch.tensor(targets)"
+        what = "a NumPy array" if hasattr(targets, "__array__") else type(targets).__name__
+        raise TypeError(f"targets must be a torch.Tensor of class ids, got {what}; use {fix}")
+    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
+        raise TypeError(f"targets must be integer class ids, got dtype {targets.dtype}; use targets.long()")
+    scored = targets[targets != IGNORE]
+    if scored.numel() == 0:
+        raise ValueError(f"every target is {IGNORE} (padding): there is no position to score")
+
+
 def _check_classes(logits: torch.Tensor, targets: torch.Tensor) -> None:
     V = logits.shape[-1]
-    top = targets.max().item()
-    if top >= V:
-        raise ValueError(f"targets must be class ids in 0..{V - 1} (the logits have V={V}), got {top}")
+    scored = targets[targets != IGNORE]
+    low, top = scored.min().item(), scored.max().item()
+    if low < 0 or top >= V:
+        raise ValueError(f"targets must be class ids in 0..{V - 1} (or {IGNORE} for padding; the logits have "
+                         f"V={V}), got ids from {low} to {top}")
+
+
+_INPUTS_KIND = ("inputs must be a tensor, a tuple or a dict of tensors, got {}; "
+                "convert a NumPy array with torch.from_numpy(x)")
 
 
 def call_model(model: nn.Module, inputs) -> tuple[torch.Tensor, object]:
@@ -52,13 +72,13 @@ def call_model(model: nn.Module, inputs) -> tuple[torch.Tensor, object]:
         return model(**inputs)
     if isinstance(inputs, tuple | list):
         return model(*inputs)
-    raise TypeError(f"inputs must be a tensor, a tuple or a dict of tensors, got {type(inputs).__name__}")
+    raise TypeError(_INPUTS_KIND.format(type(inputs).__name__))
 
 
 def batch_size_of(inputs) -> int:
     """The batch size B of `inputs` (the first axis of its first tensor)."""
     if not isinstance(inputs, torch.Tensor | Mapping | tuple | list):
-        raise TypeError(f"inputs must be a tensor, a tuple or a dict of tensors, got {type(inputs).__name__}")
+        raise TypeError(_INPUTS_KIND.format(type(inputs).__name__))
     first = inputs if isinstance(inputs, torch.Tensor) else next(
         iter(inputs.values() if isinstance(inputs, Mapping) else inputs), None)
     if not isinstance(first, torch.Tensor) or first.dim() == 0:
@@ -68,16 +88,11 @@ def batch_size_of(inputs) -> int:
 
 def _check_batch(inputs, targets: torch.Tensor) -> None:
     """Before any computation: targets are integer class ids with the inputs' batch size."""
-    if not isinstance(targets, torch.Tensor):
-        raise TypeError(f"targets must be a torch.Tensor of class ids, got {type(targets).__name__}")
-    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
-        raise TypeError(f"targets must be integer class ids, got dtype {targets.dtype}; use targets.long()")
+    _check_targets(targets)
     B = batch_size_of(inputs)
     if targets.dim() == 0 or targets.shape[0] != B:
         raise ValueError(f"inputs have batch size {B} but targets have shape {tuple(targets.shape)}")
     scored = targets[targets != IGNORE]
-    if scored.numel() == 0:
-        raise ValueError(f"every target is {IGNORE} (padding): there is no position to score")
     if scored.min() < 0:
         raise ValueError(f"targets must be class ids >= 0 (or {IGNORE} for padding), got {scored.min().item()}")
 
@@ -99,6 +114,10 @@ def train(
     after each step (a progress bar, for instance).
     Shapes: each batch inputs (B, ...) (or a tuple/dict of them), targets (B, ...) -> one float per batch.
     """
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer (e.g. torch.optim.Adam(model.parameters())), "
+                        f"got {type(optimizer).__name__}")
+    validate.size(seed, "seed", minimum=0)
     model.train()
     losses = []
     with torch.random.fork_rng(devices=[]):
@@ -156,13 +175,18 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
     from lib.model import Transformer
     from lib.schedules import warmup_linear_decay
 
+    validate.tensor(src, "src (N, S)", dims=2, floating=False)
+    validate.tensor(tgt, "tgt (N, T)", dims=2, floating=False)
     unknown = set(overrides) - set(DATE_RECIPE)
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}; the recipe has {sorted(DATE_RECIPE)}")
     r = {**DATE_RECIPE, **overrides}
-    torch.manual_seed(r["seed"])
-    model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
-                        n_layers=r["n_layers"], max_len=max(src.shape[1], tgt.shape[1]))
+    if validate.size(r["steps"], "steps") < validate.size(r["warmup"], "warmup"):
+        raise ValueError(f"steps={r['steps']} must be at least warmup={r['warmup']} (the rate rises, then falls)")
+    with torch.random.fork_rng(devices=[]):  # seeded initial weights; the caller's generator is left alone
+        torch.manual_seed(r["seed"])
+        model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
+                            n_layers=r["n_layers"], max_len=max(src.shape[1], tgt.shape[1]))
     opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
     total = r["steps"] + 1  # LambdaLR counts from 0; update n gets the rate of step n + 1
     sched = torch.optim.lr_scheduler.LambdaLR(

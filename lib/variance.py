@@ -43,6 +43,8 @@ def sample_qk(
     _check_width(d_k)
     _check_sigmas(sigma_q, sigma_k)
     validate.size(n, "n (the number of pairs N)")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
     q = sigma_q * torch.randn(n, d_k, generator=generator, dtype=dtype)  # (N, D)
     k = sigma_k * torch.randn(n, d_k, generator=generator, dtype=dtype)  # (N, D)
     return q, k
