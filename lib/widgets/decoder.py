@@ -26,19 +26,19 @@ def _check(cross_weights: torch.Tensor, source: list[str], target: list[str]) ->
 def _layout(cross_weights: torch.Tensor, source: list[str], target: list[str]):
     """Left: row t of every head (H × S); right: one map (T × S) with row t outlined."""
     H, S = cross_weights.shape[0], cross_weights.shape[2]
-    view = FigureView(1, 2, figsize=(8.6, 3.4), gridspec_kw={"width_ratios": [1.0, 1.1]})
+    view = FigureView(1, 2, figsize=(8.6, 3.4), dpi=80, gridspec_kw={"width_ratios": [1.0, 1.1]})
     ax_row, ax_map = view.axes
     heads = [f"head {h}" for h in range(H)]
     row_map = heatmap(ax_row, cross_weights[:, 0], xlabels=source, ylabels=heads, cmap=WEIGHT_CMAP,
                       xlabel="source token (key, value)", ylabel="")
     full_map = heatmap(ax_map, cross_weights.mean(0), xlabels=source, ylabels=target, cmap=WEIGHT_CMAP,
                        xlabel="source token (key, value)", ylabel="target token (query)")
-    map_title = ax_map.set_title(" ")
+    ax_map.set_title("cross-attention T × S (the toggle picks the map)", fontsize=10)
     view.fig.colorbar(full_map.image, ax=ax_map, fraction=0.046)
     marker = row_marker(ax_map, S)
-    title = ax_row.set_title(" ")
-    view.animate(row_map.image, full_map.image, marker, title, map_title)
-    return view, row_map, full_map, marker, (title, map_title)
+    ax_row.set_title("row t of every head (outlined on the right)", fontsize=10)
+    view.animate(row_map.image, full_map.image, marker)  # titles stay: text is the slowest artist to repaint
+    return view, row_map, full_map, marker
 
 
 def _readout(weights_t: torch.Tensor, t: int, source: list[str], target: list[str]) -> str:
@@ -61,15 +61,14 @@ def decoder_widget(cross_weights: torch.Tensor, source_tokens: Sequence[str],
     _check(cross_weights, source, target)
     w = cross_weights.detach()
     H, T = w.shape[:2]
-    view, row_map, full_map, marker, (title, map_title) = _layout(w, source, target)
+    view, row_map, full_map, marker = _layout(w, source, target)
 
     def update(t: int, shown: str) -> str:
         row_map.update(w[:, t])  # (H, S): every head's weights for query t
         full_map.update(w.mean(0) if shown == "mean" else w[int(shown.split()[-1])])  # (T, S)
         move_row_marker(marker, t)
-        title.set_text(f"row t = {t} ({target[t]}), per head")
-        map_title.set_text(f"cross-attention T × S: {'mean of the heads' if shown == 'mean' else shown}")
-        return _readout(w[:, t], t, source, target)
+        shown_text = "the mean of the heads" if shown == "mean" else shown
+        return f"right map: {shown_text}<br>" + _readout(w[:, t], t, source, target)
 
     controls = {
         "t": slider("decoder position t", min(1, T - 1), 0, T - 1),
