@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "data" / "date_transformer.pt")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
+    torch._C._set_deterministic_algorithms(True)  # without importing torch._inductor (see lib.notebook)
     tok = CharTokenizer.for_dates()
     src, tgt = seq2seq_tensors(read_date_file(REPO / "data" / "dates_train.tsv"), tok)
     start = time.perf_counter()
