@@ -42,6 +42,20 @@ class FeedForward(nn.Module):
         return self.linear2(self.dropout(hidden))  # (B, T, F) -> (B, T, C)
 
 
+def _torch_layer_sizes(layer: nn.Module, kind: type) -> dict:
+    """The constructor arguments of our copy of a torch Transformer layer, after checking it is one we can copy."""
+    name = kind.__name__
+    if not isinstance(layer, kind):
+        raise TypeError(f"from_torch needs an nn.{name}, got {type(layer).__name__}")
+    if not layer.self_attn.batch_first or layer.activation is not F.relu:
+        raise ValueError(f"from_torch needs {name}(batch_first=True) with the ReLU activation")
+    if layer.linear1.bias is None:
+        raise ValueError(f"from_torch needs a {name} with biases (bias=True)")
+    return {"d_model": layer.linear1.in_features, "n_heads": layer.self_attn.num_heads,
+            "d_ff": layer.linear1.out_features, "dropout": layer.dropout.p, "norm_first": layer.norm_first,
+            "eps": layer.norm1.eps}
+
+
 class EncoderBlock(nn.Module):
     """Multi-head self-attention and a feed-forward network, each with residual + LayerNorm.
 
@@ -92,17 +106,7 @@ class EncoderBlock(nn.Module):
     @classmethod
     def from_torch(cls, layer: nn.TransformerEncoderLayer) -> EncoderBlock:
         """A copy holding the weights of a batch-first, ReLU `torch.nn.TransformerEncoderLayer`."""
-        if not isinstance(layer, nn.TransformerEncoderLayer):
-            raise TypeError(f"from_torch needs an nn.TransformerEncoderLayer, got {type(layer).__name__}")
-        if not layer.self_attn.batch_first or layer.activation is not F.relu:
-            raise ValueError("from_torch needs TransformerEncoderLayer(batch_first=True) with the ReLU activation")
-        if layer.linear1.bias is None:
-            raise ValueError("from_torch needs a TransformerEncoderLayer with biases (bias=True)")
-        d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
-        new = cls(
-            d_model, layer.self_attn.num_heads, d_ff,
-            dropout=layer.dropout.p, norm_first=layer.norm_first, eps=layer.norm1.eps,
-        )
+        new = cls(**_torch_layer_sizes(layer, nn.TransformerEncoderLayer))
         new.attn = MultiHeadAttention.from_torch(layer.self_attn)
         for ours, theirs in ((new.ff.linear1, layer.linear1), (new.ff.linear2, layer.linear2),
                              (new.norm1, layer.norm1), (new.norm2, layer.norm2)):
@@ -193,17 +197,7 @@ class DecoderBlock(nn.Module):
     @classmethod
     def from_torch(cls, layer: nn.TransformerDecoderLayer) -> DecoderBlock:
         """A copy holding the weights of a batch-first, ReLU `torch.nn.TransformerDecoderLayer`."""
-        if not isinstance(layer, nn.TransformerDecoderLayer):
-            raise TypeError(f"from_torch needs an nn.TransformerDecoderLayer, got {type(layer).__name__}")
-        if not layer.self_attn.batch_first or layer.activation is not F.relu:
-            raise ValueError("from_torch needs TransformerDecoderLayer(batch_first=True) with the ReLU activation")
-        if layer.linear1.bias is None:
-            raise ValueError("from_torch needs a TransformerDecoderLayer with biases (bias=True)")
-        d_model, d_ff = layer.linear1.in_features, layer.linear1.out_features
-        new = cls(
-            d_model, layer.self_attn.num_heads, d_ff,
-            dropout=layer.dropout.p, norm_first=layer.norm_first, eps=layer.norm1.eps,
-        )
+        new = cls(**_torch_layer_sizes(layer, nn.TransformerDecoderLayer))
         new.self_attn = MultiHeadAttention.from_torch(layer.self_attn)
         new.cross_attn = MultiHeadAttention.from_torch(layer.multihead_attn)
         for ours, theirs in ((new.ff.linear1, layer.linear1), (new.ff.linear2, layer.linear2),

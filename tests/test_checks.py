@@ -2,7 +2,7 @@
 
 import torch
 
-from lib.checks import Mistake, check_function
+from lib.checks import Mistake, as_mistakes, check_function
 
 
 def double(x):
@@ -40,3 +40,16 @@ def test_engine_does_not_let_the_student_change_the_cases():
 
     assert not run(sneaky).passed
     assert run(double).passed  # the shared cases were not modified
+
+
+def test_a_mistake_that_cannot_run_on_a_case_matches_nothing_there():
+    def shape_clash(x):
+        raise RuntimeError("shapes do not fit")  # a wrong version that only fits some inputs
+
+    cases = [(torch.ones(3),)]
+    result = check_function(lambda x: x * 3, name="double", reference=lambda x: x * 2, cases=cases,
+                            mistakes=as_mistakes([(shape_clash, "never shown"), (lambda x: x * 3, "tripled")]))
+    assert not result and "tripled" in result.message and "never shown" not in result.message
+    generic = check_function(lambda x: x * 5, name="double", reference=lambda x: x * 2, cases=cases,
+                             mistakes=as_mistakes([(shape_clash, "never shown")]))
+    assert not generic and "wrong values" in generic.message

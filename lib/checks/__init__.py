@@ -64,10 +64,24 @@ def same(a, b, *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
     return bool(torch.allclose(ta.double(), tb.double(), atol=atol, rtol=rtol))
 
 
+def as_mistakes(pairs: Iterable[tuple[Callable, str]]) -> list[Mistake]:
+    """`Mistake`s from (wrong function, hint) pairs."""
+    return [Mistake(fn, hint) for fn, hint in pairs]
+
+
+def _try(fn: Callable, args: Sequence):
+    """`fn(*args)` on copies of the args; None (matching nothing) when a wrong version cannot run
+    on this case at all, e.g. because its shapes clash."""
+    try:
+        return fn(*_clone(args))
+    except (RuntimeError, ValueError, IndexError):
+        return None
+
+
 def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float) -> str:
     t_got, t_exp = _as_tensor(got), _as_tensor(expected)
     for mistake in mistakes:
-        if same(got, mistake.fn(*_clone(args)), atol=atol):
+        if same(got, _try(mistake.fn, args), atol=atol):
             return mistake.hint
     if t_got is None:
         return f"it returned {type(got).__name__}, expected a tensor of shape {tuple(t_exp.shape)}."

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from lib.attention import scaled_dot_product_attention
-from lib.checks import Mistake, Result, check_function
+from lib.checks import Mistake, Result, as_mistakes, check_function
 from lib.masks import padding_mask
 
 # The "predict before you run" question: a DecoderBlock(d_model=32, n_heads=4, d_ff=64) reads
 # x (B=2, T=5, C=32) from the decoder and memory (B=2, S=9, C=32) from the encoder.
 B, T, S, D_MODEL, N_HEADS = 2, 5, 9, 32, 4
-
-
-def _safe(fn: Callable) -> Callable:
-    """A mistake that cannot run on some case (e.g. a shape clash) matches nothing there."""
-    def run(*args):
-        try:
-            return fn(*args)
-        except (RuntimeError, ValueError, IndexError):
-            return None
-    return run
-
-
-def _mistakes(pairs) -> list[Mistake]:
-    return [Mistake(_safe(fn), hint) for fn, hint in pairs]
 
 
 def _attend(q, k, v, *, scale: float | None = None, mask=None, dim: int = -1):
@@ -55,7 +39,7 @@ def check_cross_attention(student_fn) -> Result:
     """`student_fn(x, memory, w_q, w_k, w_v)`: x (B, T, C), memory (B, S, C), w_* (C, D) -> out (B, T, D)."""
     def causal(x, m):
         return torch.ones(x.shape[1], m.shape[1], dtype=torch.bool).tril()  # (T, S)
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda x, m, wq, wk, wv: _attend(m @ wq, x @ wk, x @ wv),
          "the roles are swapped: the queries come from the decoder (x) and the keys and values from the "
          "encoder's output (memory), so the result has one row per target position, (B, T, D)."),
@@ -85,7 +69,7 @@ def check_memory_mask(student_fn) -> Result:
     """`student_fn(source_lengths, T, S)`: lengths (B,) -> (B, T, S) bool, True = key s is a real source token."""
     def keys(n, S):
         return torch.arange(S)[None, :] < n[:, None]  # (B, S)
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda n, T, S: ~_mask_ref(n, T, S),
          "the polarity is inverted: True must mean 'may attend' (lib, F.scaled_dot_product_attention); "
          "it is nn.TransformerDecoderLayer's memory_key_padding_mask that uses True = padding."),

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from lib.attention import masked_softmax
-from lib.checks import HINT, Mistake, Result, check_function
+from lib.checks import HINT, Result, as_mistakes, check_function
 from lib.masks import causal_mask, left_padding_mask, padding_mask
 from lib.softmax import naive_masked_softmax
 
 NAN_MARK = -1.0  # a NaN in an answer is replaced by this, so a Mistake can reproduce it
-
-
-def _safe(fn: Callable) -> Callable:
-    """A mistake that cannot run on some case (e.g. a broadcast that fails) matches nothing there."""
-    def run(*args):
-        try:
-            return fn(*args)
-        except (RuntimeError, ValueError, IndexError):
-            return None
-    return run
-
-
-def _mistakes(pairs) -> list[Mistake]:
-    return [Mistake(_safe(fn), hint) for fn, hint in pairs]
 
 
 def _scores(shapes, seed: int) -> list[tuple]:
@@ -45,7 +29,7 @@ def _causal_ref(scores):
 def check_causal_weights(student_fn) -> Result:
     """`student_fn(scores)`: scores (..., T, T) -> causal attention weights (..., T, T)."""
     soft = lambda s: torch.softmax(s, dim=-1)  # noqa: E731
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (soft, "no mask: every query still sees the future. Block the keys s > t (마스킹)."),
         (lambda s: masked_softmax(s, ~_tril(s)),
          "your mask keeps the future and hides the past: allowed keys are on and below the diagonal (tril)."),
@@ -73,7 +57,7 @@ def _pad2d(lengths, T):
 def check_decoder_mask(student_fn) -> Result:
     """`student_fn(lengths, T)`: lengths (B,) -> (B, T, T) bool, True = may attend (padding AND causal)."""
     causal = lambda T: causal_mask(T)  # noqa: E731
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda n, T: ~_decoder_ref(n, T),
          "the polarity is inverted: True must mean 'may attend', as in F.scaled_dot_product_attention "
          "(nn.MultiheadAttention's masks use True = blocked)."),
@@ -114,7 +98,7 @@ def check_safe_masked_softmax(student_fn) -> Result:
     if not callable(student_fn):
         return Result(False, f"{HINT} safe_masked_softmax: pass your function itself, not {student_fn!r}.")
     soft = lambda s: torch.softmax(s, dim=-1)  # noqa: E731
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda s, m: naive_masked_softmax(s, m).nan_to_num(nan=NAN_MARK),
          "a fully masked row gives NaN: softmax of a row that is all -inf is 0/0. "
          "Zero those rows (e.g. masked_fill(~mask, 0) after the softmax)."),

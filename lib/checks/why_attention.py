@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
 
 import torch
 
-from lib.checks import HINT, NOT_DONE, Mistake, Result, check_function
+from lib.checks import HINT, NOT_DONE, Mistake, Result, as_mistakes, check_function
 from lib.rnn import elman_loop, elman_step
-
-
-def _safe(fn: Callable) -> Callable:
-    """A mistake that cannot run on some case (shapes that do not fit) matches nothing there."""
-    def run(*args):
-        try:
-            return fn(*args)
-        except (RuntimeError, ValueError, IndexError):
-            return None
-    return run
-
-
-def _mistakes(pairs) -> list[Mistake]:
-    return [Mistake(_safe(fn), hint) for fn, hint in pairs]
 
 
 def _step_cases() -> list[tuple]:
@@ -39,7 +24,7 @@ def _step_ref(x_t, h, w_ih, w_hh, b):
 
 def check_elman_step(student_fn) -> Result:
     """`student_fn(x_t, h, w_ih, w_hh, b)`: x_t (B, C), h (B, D), w_ih (D, C), w_hh (D, D), b (D,) -> (B, D)."""
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda x, h, wi, wh, b: x @ wi.T + h @ wh.T + b,
          "no squashing: the Elman cell applies tanh to the sum, so every hidden value lies in (−1, 1)."),
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi + h @ wh + b),
@@ -80,7 +65,7 @@ def _states_before(x, w_ih, w_hh, b):
 
 def check_run_rnn(student_fn) -> Result:
     """`student_fn(x, w_ih, w_hh, b)`: x (B, T, C) -> every hidden vector h_1 .. h_T, (B, T, D)."""
-    mistakes = _mistakes([
+    mistakes = as_mistakes([
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b)[:, -1],
          "return every hidden vector (B, T, D), not only the last one (B, D)."),
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b).transpose(0, 1),
