@@ -26,7 +26,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint mutants bench clean
+.PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint runs mutants bench clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
@@ -34,7 +34,8 @@ help:
 	@echo "make notebooks  re-execute notebooks in place (NB=\"path.ipynb ...\" for some)"
 	@echo "make bench      notebook, widget and attention timings -> bench/RESULTS.md (ARGS=--fresh-clone adds set-up times)"
 	@echo "make data       remake data/dates_*.tsv from their seed (byte for byte)"
-	@echo "make checkpoint retrain data/date_transformer.pt from its seed (about a minute)"
+	@echo "make checkpoint retrain data/date_transformer.pt from its seed (under a minute)"
+	@echo "make runs       retrain the depth and schedule comparisons of notebook 11 -> data/date_runs.json (~8 min)"
 	@echo "make mutants    break lib on purpose, one mutation at a time; fails if the tests miss one"
 	@echo "make lint       ruff on lib/ tests/ scripts/"
 	@echo "make unit | nbval | e2e   one part of 'make test'"
@@ -103,6 +104,9 @@ data: venv
 
 checkpoint: venv
 	$(PY) scripts/make_checkpoint.py
+
+runs: venv
+	$(PY) scripts/make_runs.py
 
 # --- are the tests honest? ------------------------------------------------------------------
 # Applies each mutation of scripts/mutation_check.py to a copy of lib/ and runs the unit tests

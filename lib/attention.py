@@ -84,8 +84,13 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> to
         return torch.softmax(scores, dim=-1)
     check_mask(mask, scores.shape)
     # finfo.min (not -inf) keeps a fully masked row finite; the final mask zeroes it.
-    scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-    return torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
+    weights = torch.softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=-1)
+    # A blocked entry of a row that has an allowed one is exactly 0 already (exp underflows);
+    # only a row with no allowed entry (uniform over finfo.min) needs zeroing. Checking first
+    # saves a full pass over the (..., T, S) weights, forward and backward, in every layer.
+    if not mask.any(-1).all():
+        weights = weights.masked_fill(~mask, 0.0)
+    return weights
 
 
 def scaled_dot_product_attention(

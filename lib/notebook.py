@@ -28,6 +28,9 @@ def setup_notebook(seed: int = 0) -> None:
     # The switch behind torch.use_deterministic_algorithms(True). That wrapper also imports
     # torch._inductor only to set a compiler flag no notebook uses: 1.4 s of every notebook's start.
     torch._C._set_deterministic_algorithms(True)
+    # Deterministic mode also fills every new tensor with NaN (a guard against reading memory
+    # never written). lib writes every tensor before reading it; the fill cost ~10 % of a training step.
+    torch.utils.deterministic.fill_uninitialized_memory = False
     # The tensors here are tiny: one thread is faster than two fighting over small ops, and
     # nbval runs two notebooks side by side on a 2-core laptop.
     torch.set_num_threads(1)

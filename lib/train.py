@@ -160,20 +160,44 @@ def evaluate(model: nn.Module, inputs, targets: torch.Tensor) -> tuple[float, fl
 
 
 # The recipe of the trained date model (notebook and checkpoint use the same one).
-DATE_RECIPE = {"d_model": 64, "n_heads": 4, "d_ff": 128, "n_layers": 2, "batch_size": 64, "steps": 800,
-               "peak_lr": 5e-3, "warmup": 100, "seed": 0}
+DATE_RECIPE = {"d_model": 48, "n_heads": 4, "d_ff": 96, "n_layers": 2, "batch_size": 64, "steps": 600,
+               "peak_lr": 6e-3, "warmup": 80, "schedule": "linear", "seed": 0}
+# The learning-rate shapes train_date_model can use, each reaching peak_lr (notebook 08's schedules):
+# "linear" warms up over `warmup` steps then falls in a straight line to 0 at the last step;
+# "noam" warms up the same way then decays as 1/√step (the paper's shape, scaled to the same peak);
+# "constant" is peak_lr from the first step to the last.
+SCHEDULES = ("linear", "noam", "constant")
+
+
+def date_schedule(recipe: dict):
+    """The learning rate of update n + 1 given n updates done (a `LambdaLR` multiplier for lr = 1.0).
+
+    `recipe["schedule"]` picks the shape (one of SCHEDULES), reaching `peak_lr`; "linear" is 0 after
+    the last of `steps` updates, "noam" has its peak at update `warmup`, as "linear" does.
+    """
+    from lib.schedules import noam_lambda, warmup_linear_decay
+
+    r = {**DATE_RECIPE, **recipe}
+    validate.choice(r["schedule"], "schedule", SCHEDULES)
+    peak = validate.number(r["peak_lr"], "peak_lr", low=0.0, low_open=True)
+    warmup, total = validate.size(r["warmup"], "warmup"), validate.size(r["steps"], "steps") + 1
+    if r["schedule"] == "linear":
+        return lambda n: warmup_linear_decay(n + 1, peak=peak, warmup=warmup, total=total)
+    if r["schedule"] == "noam":
+        return noam_lambda(r["d_model"], warmup, factor=peak * (r["d_model"] * warmup) ** 0.5)
+    return lambda n: peak
 
 
 def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, on_step=None, **overrides):
     """A `lib.model.Transformer` trained from scratch on (src, tgt) with `DATE_RECIPE` (or overrides).
 
-    Adam (β = 0.9, 0.98) with a linear warm-up to `peak_lr` over `warmup` steps, then a linear decay
-    to 0; seeded, so the same seed and thread count give the same weights.
+    Adam (β = 0.9, 0.98) with the learning-rate `schedule` (one of SCHEDULES; by default a linear
+    warm-up to `peak_lr` over `warmup` steps, then a linear decay to 0); seeded, so the same seed
+    and thread count give the same weights.
     Returns the model (in eval mode) and the loss of every step.
     """
     from lib.data import seq2seq_batches
     from lib.model import Transformer
-    from lib.schedules import warmup_linear_decay
 
     validate.tensor(src, "src (N, S)", dims=2, floating=False)
     validate.tensor(tgt, "tgt (N, T)", dims=2, floating=False)
@@ -186,11 +210,53 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
     with torch.random.fork_rng(devices=[]):  # seeded initial weights; the caller's generator is left alone
         torch.manual_seed(r["seed"])
         model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
-                            n_layers=r["n_layers"], max_len=max(src.shape[1], tgt.shape[1]))
-    opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
-    total = r["steps"] + 1  # LambdaLR counts from 0; update n gets the rate of step n + 1
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda n: warmup_linear_decay(n + 1, peak=r["peak_lr"], warmup=r["warmup"], total=total))
+                            n_layers=r["n_layers"], max_len=max(32, src.shape[1], tgt.shape[1]))  # 32: the tokenizer
+    opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9, fused=True)  # one kernel
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, date_schedule(r))
     batches = seq2seq_batches(src, tgt, batch_size=r["batch_size"], n_steps=r["steps"], seed=r["seed"])
     losses = train(model, opt, batches, scheduler=sched, seed=r["seed"], on_step=on_step)
     return model.eval(), losses
+
+
+def date_predictions(model, rows, tokenizer) -> list[str]:
+    """The model's greedy answer for the source of each (source, target, format) row, as text."""
+    from lib.data import BOS, EOS, seq2seq_tensors
+    from lib.model import greedy_decode
+
+    src, tgt = seq2seq_tensors(rows, tokenizer)
+    out = greedy_decode(model, src, bos=BOS, eos=EOS, max_len=tgt.shape[1])  # (N, <= T)
+    return [tokenizer.decode(o) for o in out]
+
+
+def date_exact_match(model, rows, tokenizer) -> dict[str, float]:
+    """Share of rows whose whole answer is right: overall ("all"), then per format (in order of first appearance)."""
+    right = [p == target for p, (_, target, _) in zip(date_predictions(model, rows, tokenizer), rows, strict=True)]
+    result = {"all": sum(right) / len(right)}
+    for fmt in dict.fromkeys(row[2] for row in rows):
+        hits = [r for r, row in zip(right, rows, strict=True) if row[2] == fmt]
+        result[fmt] = sum(hits) / len(hits)
+    return result
+
+
+def save_date_model(model, path, *, recipe: dict, vocab_size: int) -> None:
+    """Write the weights and the recipe that made them (a plain dict of tensors, numbers and strings)."""
+    torch.save({"recipe": dict(recipe), "vocab_size": vocab_size, "max_len": model.src_embedding.max_len,
+                "state_dict": model.state_dict()}, path)
+
+
+def load_date_model(path):
+    """The Transformer saved by `save_date_model`, in eval mode, and its recipe.
+
+    Read with `torch.load(..., weights_only=True)`: tensors and plain values only, no code runs.
+    """
+    from lib.model import Transformer
+
+    saved = torch.load(path, weights_only=True)
+    if not isinstance(saved, dict) or not {"recipe", "vocab_size", "max_len", "state_dict"} <= saved.keys():
+        raise ValueError(f"{path} is not a checkpoint written by lib.train.save_date_model "
+                         f"(expected the keys recipe, vocab_size, max_len, state_dict)")
+    r, V = saved["recipe"], saved["vocab_size"]
+    model = Transformer(V, V, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"], n_layers=r["n_layers"],
+                        max_len=saved["max_len"])
+    model.load_state_dict(saved["state_dict"])
+    return model.eval(), r

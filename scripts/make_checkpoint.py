@@ -14,11 +14,9 @@ import argparse
 import time
 from pathlib import Path
 
-import torch
-
-from lib.data import BOS, EOS, CharTokenizer, read_date_file, seq2seq_tensors
-from lib.model import greedy_decode
-from lib.train import DATE_RECIPE, train_date_model
+from lib.data import CharTokenizer, read_date_file, seq2seq_tensors
+from lib.notebook import setup_notebook
+from lib.train import DATE_RECIPE, date_exact_match, save_date_model, train_date_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,18 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "data" / "date_transformer.pt")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    torch._C._set_deterministic_algorithms(True)  # without importing torch._inductor (see lib.notebook)
+    setup_notebook(seed=0)  # the notebooks' torch settings (one thread, deterministic), so the weights agree
     tok = CharTokenizer.for_dates()
     src, tgt = seq2seq_tensors(read_date_file(REPO / "data" / "dates_train.tsv"), tok)
     start = time.perf_counter()
     model, losses = train_date_model(src, tgt, len(tok))
     seconds = time.perf_counter() - start
-    test = read_date_file(REPO / "data" / "dates_test.tsv")
-    test_src, _ = seq2seq_tensors(test, tok)
-    out = greedy_decode(model, test_src, bos=BOS, eos=EOS, max_len=tgt.shape[1])
-    exact = sum(tok.decode(o) == t for o, (_, t, _) in zip(out, test, strict=True)) / len(test)
-    torch.save({"recipe": DATE_RECIPE, "state_dict": model.state_dict()}, args.out)
+    exact = date_exact_match(model, read_date_file(REPO / "data" / "dates_test.tsv"), tok)["all"]
+    save_date_model(model, args.out, recipe=DATE_RECIPE, vocab_size=len(tok))
     print(f"trained {DATE_RECIPE['steps']} steps in {seconds:.1f} s; final loss {losses[-1]:.4f}; "
           f"held-out exact match {exact:.1%}; wrote {args.out} ({args.out.stat().st_size} bytes)")
     return 0

@@ -230,3 +230,72 @@ def test_on_step_is_called_after_every_step_with_its_loss():
     losses = train(model, opt, two_input_batches(4), on_step=lambda step, loss: seen.append((step, loss)))
     assert seen == list(enumerate(losses, start=1))
     assert len(seen) == 4
+
+
+# --- the date model: its schedules, its checkpoint ------------------------------------------------
+
+
+def _rates(**recipe) -> list[float]:
+    from lib.train import date_schedule
+
+    rate = date_schedule(recipe)
+    return [rate(n) for n in range(recipe["steps"])]  # update n + 1 gets rate(n)
+
+
+def test_date_schedules_share_the_peak_and_differ_after_it():
+    kw = {"steps": 50, "warmup": 10, "peak_lr": 2e-3}
+    linear, noam, constant = (_rates(schedule=s, **kw) for s in ("linear", "noam", "constant"))
+    assert max(linear) == pytest.approx(2e-3) and linear.index(max(linear)) == 9  # update 10 = warmup
+    assert max(noam) == pytest.approx(2e-3) and noam.index(max(noam)) == 9
+    assert linear[:10] == pytest.approx(noam[:10])  # the same linear warm-up
+    assert linear[-1] == pytest.approx(2e-3 / 41)  # one step before 0 at update steps + 1
+    assert noam[-1] == pytest.approx(2e-3 * math.sqrt(10 / 50))  # 1/√step after the peak
+    assert constant == [2e-3] * 50
+
+
+def test_date_schedule_refuses_an_unknown_shape():
+    from lib.train import date_schedule
+
+    with pytest.raises(ValueError, match=r"schedule must be one of .*'linear'.*got 'cosine'"):
+        date_schedule({"schedule": "cosine"})
+
+
+def test_saved_date_model_loads_with_weights_only_and_gives_the_same_logits(tmp_path, one_thread):
+    from lib.train import load_date_model, save_date_model, train_date_model
+
+    src, tgt = toy_task("copy", 32, 5, 8, seed=0)
+    tgt = torch.cat([torch.ones(32, 1, dtype=torch.long), tgt], dim=1)  # a start token
+    settings = {"d_model": 8, "n_heads": 2, "d_ff": 16, "n_layers": 1, "batch_size": 8, "steps": 3, "warmup": 1}
+    model, _ = train_date_model(src, tgt, 10, **settings)
+    save_date_model(model, tmp_path / "m.pt", recipe={**settings}, vocab_size=10)
+    loaded, recipe = load_date_model(tmp_path / "m.pt")
+    assert recipe == settings and not loaded.training
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    torch.testing.assert_close(loaded(src, tgt[:, :-1])[0], model(src, tgt[:, :-1])[0], rtol=0, atol=0)
+
+
+def test_load_date_model_refuses_a_file_that_is_no_checkpoint(tmp_path):
+    from lib.train import load_date_model
+
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match=r"other\.pt is not a checkpoint .*recipe, vocab_size, max_len, state_dict"):
+        load_date_model(tmp_path / "other.pt")
+
+
+def test_the_committed_checkpoint_is_small_and_right_on_the_held_out_dates(one_thread):
+    from pathlib import Path
+
+    from lib.data import CharTokenizer, read_date_file
+    from lib.train import DATE_RECIPE, date_exact_match, load_date_model
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    assert (data / "date_transformer.pt").stat().st_size < 5 * 2**20
+    model, recipe = load_date_model(data / "date_transformer.pt")
+    assert recipe == DATE_RECIPE, "the checkpoint was made with another recipe: run `make checkpoint`"
+    rows = read_date_file(data / "dates_test.tsv")
+    exact = date_exact_match(model, rows, CharTokenizer.for_dates())
+    assert exact["all"] >= 0.995
+    assert set(exact) == {"all", *{r[2] for r in rows}}
+    weighted = sum(exact[f] * sum(r[2] == f for r in rows) for f in exact if f != "all") / len(rows)
+    assert weighted == pytest.approx(exact["all"])
