@@ -1,20 +1,42 @@
 """The homework checker: runs a student's function against the reference on several cases.
 
-It never raises into the notebook. The result says "passed", "not done yet", or gives a
-targeted hint when the answer matches a known mistake (wrong softmax axis, scaling by
-d_model, inverted mask, ...). Each notebook's exercises live in `lib/checks/<concept>.py`.
+It never raises into the notebook and never shows a traceback. The result says "passed",
+"not done yet", or gives a targeted hint when the answer matches a known mistake (wrong softmax
+axis, scaling by d_model, inverted mask, ...). Around every call of the student's function:
+
+- a time limit (`time_limit` seconds per call, default TIME_LIMIT_S): an endless loop is stopped
+  and named, instead of hanging the notebook;
+- what the function prints or warns is captured and shown shortened under the verdict, instead of
+  flooding the notebook;
+- its inputs are compared before and after the call: changing an input in place has its own hint;
+- an error names the line of the student's own code (not of lib or torch) where it happened;
+- Ctrl-C / the stop button (KeyboardInterrupt) ends the check with "stopped".
+A result of the wrong kind (e.g. a float mask where a boolean one is asked for, `dtype=`) and a
+NaN in the result (`nan_hint=`, specific to the exercise) get their own messages.
+Each notebook's exercises live in `lib/checks/<concept>.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
+import signal
+import sys
+import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-PASS, NOT_DONE, HINT = "✅", "⏳", "❌"
+PASS, NOT_DONE, HINT, STOPPED = "✅", "⏳", "❌", "⏹"
+TIME_LIMIT_S = 3.0  # per call of the student's function; every reference answer takes milliseconds
+OUTPUT_LINES = 6  # lines of the student's own printing shown under the verdict
+_LIB = str(Path(__file__).resolve().parent.parent)  # lib/: frames there are not the student's
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,92 @@ class Result:
         return self.message
 
 
+class _TimeUp(BaseException):
+    """Raised inside the student's function when its time is up (a BaseException, so that a
+    student's `except Exception:` cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise _TimeUp in the running code after `seconds` (wall clock). Only the main thread can
+    receive signals; elsewhere (and on systems without SIGALRM) the code runs without a limit."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(_signum, _frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class _Call:
+    """One call of the student's function: what it returned or raised, printed and warned."""
+
+    value: object = None
+    error: BaseException | None = None
+    output: str = ""
+
+
+def _call_student(fn: Callable, args: Sequence, seconds: float) -> _Call:
+    call, out = _Call(), io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(out):
+        warnings.simplefilter("always")
+        try:
+            with time_limit(seconds):
+                call.value = fn(*args)
+        except (Exception, _TimeUp, KeyboardInterrupt, SystemExit) as exc:  # reported, never raised
+            call.error = exc
+    warned = [f"{w.category.__name__}: {w.message}" for w in caught]
+    call.output = out.getvalue() + "".join(line + "\n" for line in warned)
+    return call
+
+
+def _shorten(output: str, lines: int = OUTPUT_LINES) -> str:
+    rows = output.rstrip("\n").splitlines()
+    rows = [row if len(row) <= 200 else row[:200] + " …" for row in rows]
+    more = f"\n   … and {len(rows) - lines} more lines" if len(rows) > lines else ""
+    return "\n".join("   " + row for row in rows[:lines]) + more
+
+
+def _student_line(exc: BaseException) -> str:
+    """'line N of your code' for the deepest frame outside lib/ and installed packages, or ''."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_LIB) and "site-packages" not in f.filename
+              and not f.filename.startswith(sys.prefix) and not f.filename.startswith(sys.base_prefix)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    code = f": `{frame.line.strip()}`" if frame.line else ""
+    return f" at line {frame.lineno} of your code{code}"
+
+
+def _same_input(before, after) -> bool:
+    """True when a call left this argument as it was (NaN equal to NaN)."""
+    if isinstance(before, torch.Tensor):
+        return (isinstance(after, torch.Tensor) and before.shape == after.shape and before.dtype == after.dtype
+                and (bool(torch.equal(before, after)) or bool(before.is_floating_point() and torch.allclose(
+                    before, after, rtol=0.0, atol=0.0, equal_nan=True))))
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")))
+    if isinstance(before, dict):
+        return isinstance(after, dict) and before.keys() == after.keys() and all(
+            _same_input(before[k], after[k]) for k in before)
+    if isinstance(before, list | tuple):
+        return (type(before) is type(after) and len(before) == len(after)
+                and all(_same_input(b, a) for b, a in zip(before, after, strict=True)))
+    return True
+
+
 def _as_tensor(x) -> torch.Tensor | None:
     if isinstance(x, torch.Tensor):
         return x.detach()
@@ -53,7 +161,8 @@ def _shapes(args: Sequence) -> str:
 
 
 def _clone(args: Sequence) -> tuple:
-    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+    """Fresh copies of the arguments, so no call (student, reference or mistake) sees another's changes."""
+    return tuple(a.clone() if isinstance(a, torch.Tensor) else copy.deepcopy(a) for a in args)
 
 
 def same(a, b, *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
@@ -78,7 +187,7 @@ def _try(fn: Callable, args: Sequence):
         return None
 
 
-def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float) -> str:
+def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float, nan_hint: str | None) -> str:
     t_got, t_exp = _as_tensor(got), _as_tensor(expected)
     for mistake in mistakes:
         if same(got, _try(mistake.fn, args), atol=atol):
@@ -91,9 +200,43 @@ def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float) -> 
             f"expected {tuple(t_exp.shape)}."
         )
     if torch.isnan(t_got.double()).any():
-        return "the result contains NaN; look for a softmax over a row where every entry is -inf."
+        return nan_hint or "the result contains NaN where the right answer has none."
     diff = (t_got.double() - t_exp.double()).abs().max().item()
     return f"right shape {tuple(t_exp.shape)} but wrong values (largest difference {diff:.3g})."
+
+
+def _dtype_problem(got, dtype: torch.dtype | None) -> str:
+    if dtype is None or not isinstance(got, torch.Tensor) or got.dtype == dtype:
+        return ""
+    if dtype == torch.bool:
+        return (f"it returned a tensor of dtype {got.dtype}; a mask must be boolean (True = may attend). "
+                "A float 0/1 mask is not the same thing: F.scaled_dot_product_attention adds a float mask to "
+                "the scores. Build it from comparisons (<, ==, tril of a bool tensor) or end with .bool().")
+    return f"it returned a tensor of dtype {got.dtype}, expected {dtype}."
+
+
+def _raised(name: str, call: _Call, args: Sequence, seconds: float) -> Result | None:
+    exc = call.error
+    if exc is None:
+        return None
+    if isinstance(exc, NotImplementedError):
+        return Result(False, f"{NOT_DONE} {name}: not done yet. Replace `raise NotImplementedError` with your code.")
+    if isinstance(exc, _TimeUp):
+        return Result(False, f"{HINT} {name}: your function took longer than {seconds:g} s on inputs of shapes "
+                             f"{_shapes(args)} and was stopped. An endless loop (a `while` whose condition never "
+                             "changes)? Every test case needs only milliseconds.")
+    if isinstance(exc, KeyboardInterrupt):
+        return Result(False, f"{STOPPED} {name}: stopped (interrupted) before the check finished.")
+    if isinstance(exc, SystemExit):
+        return Result(False, f"{HINT} {name}: your function called exit(); return a value instead.")
+    return Result(False, f"{HINT} {name}: your function raised {type(exc).__name__}: {exc}{_student_line(exc)}, "
+                         f"on inputs of shapes {_shapes(args)}.")
+
+
+def _with_output(result: Result, output: str) -> Result:
+    if not output.strip():
+        return result
+    return Result(result.passed, f"{result.message}\n   (your function printed or warned:)\n{_shorten(output)}")
 
 
 def check_function(
@@ -104,27 +247,44 @@ def check_function(
     cases: Iterable[Sequence],
     mistakes: Iterable[Mistake] = (),
     atol: float = 1e-5,
+    dtype: torch.dtype | None = None,
+    nan_hint: str | None = None,
+    time_limit: float = TIME_LIMIT_S,
 ) -> Result:
-    """Call `student_fn(*args)` for each case and compare with `reference(*args)`."""
-    cases, mistakes = list(cases), list(mistakes)
+    """Call `student_fn(*args)` for each case and compare with `reference(*args)`.
+
+    `dtype`: the result must be a tensor of this dtype (e.g. torch.bool for a mask);
+    `nan_hint`: what a NaN in the result means in this exercise; `time_limit`: seconds per call.
+    """
+    try:
+        return _check(student_fn, name, reference, list(cases), list(mistakes), atol, dtype, nan_hint, time_limit)
+    except KeyboardInterrupt:
+        return Result(False, f"{STOPPED} {name}: stopped (interrupted) before the check finished.")
+
+
+def _check(student_fn, name, reference, cases, mistakes, atol, dtype, nan_hint, seconds) -> Result:
     if not callable(student_fn):
         return Result(False, f"{HINT} {name}: pass your function itself, e.g. check(my_fn), not {student_fn!r}.")
+    output = ""
     for args in cases:
-        try:
-            got = student_fn(*_clone(args))
-        except NotImplementedError:
-            todo = "not done yet. Replace `raise NotImplementedError` with your code."
-            return Result(False, f"{NOT_DONE} {name}: {todo}")
-        except Exception as exc:
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            return Result(
-                False,
-                f"{HINT} {name}: your function raised {type(exc).__name__}: {exc} "
-                f"(line {where.lineno}) on inputs of shapes {_shapes(args)}.",
-            )
-        if got is None:
-            return Result(False, f"{HINT} {name}: your function returned None. Did you forget `return`?")
-        expected = reference(*_clone(args))
-        if not same(got, expected, atol=atol):
-            return Result(False, f"{HINT} {name}: {_diagnose(got, expected, args, mistakes, atol)}")
-    return Result(True, f"{PASS} {name}: passed all {len(cases)} test cases.")
+        given = _clone(args)
+        call = _call_student(student_fn, given, seconds)
+        output += call.output
+        failed = _raised(name, call, args, seconds)
+        if failed is None and not all(_same_input(a, b) for a, b in zip(args, given, strict=True)):
+            changed = [i for i, (a, b) in enumerate(zip(args, given, strict=True)) if not _same_input(a, b)]
+            failed = Result(False, f"{HINT} {name}: your function changed its input (argument {changed[0] + 1}) in "
+                                   "place, e.g. with `x *= 2`, `x[...] = ...` or a method ending in `_`. The caller "
+                                   "still needs it: compute a new tensor (`x = x * 2`) or work on `x.clone()`.")
+        if failed is None and call.value is None:
+            failed = Result(False, f"{HINT} {name}: your function returned None. Did you forget `return`?")
+        if failed is None and _dtype_problem(call.value, dtype):
+            failed = Result(False, f"{HINT} {name}: {_dtype_problem(call.value, dtype)}")
+        if failed is None:
+            expected = reference(*_clone(args))
+            if not same(call.value, expected, atol=atol):
+                hint = _diagnose(call.value, expected, args, mistakes, atol, nan_hint)
+                failed = Result(False, f"{HINT} {name}: {hint}")
+        if failed is not None:
+            return _with_output(failed, output)
+    return _with_output(Result(True, f"{PASS} {name}: passed all {len(cases)} test cases."), output)
