@@ -165,12 +165,13 @@ def _clone(args: Sequence) -> tuple:
     return tuple(a.clone() if isinstance(a, torch.Tensor) else copy.deepcopy(a) for a in args)
 
 
-def same(a, b, *, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
-    """True when `a` and `b` have the same shape and close values (NaN never matches)."""
+def same(a, b, *, atol: float = 1e-5, rtol: float = 1e-4, equal_nan: bool = False) -> bool:
+    """True when `a` and `b` have the same shape and close values. NaN never matches, unless
+    `equal_nan` (a wrong answer that produces NaN is recognised by its NaNs in the same places)."""
     ta, tb = _as_tensor(a), _as_tensor(b)
     if ta is None or tb is None or ta.shape != tb.shape:
         return False
-    return bool(torch.allclose(ta.double(), tb.double(), atol=atol, rtol=rtol))
+    return bool(torch.allclose(ta.double(), tb.double(), atol=atol, rtol=rtol, equal_nan=equal_nan))
 
 
 def as_mistakes(pairs: Iterable[tuple[Callable, str]]) -> list[Mistake]:
@@ -190,7 +191,7 @@ def _try(fn: Callable, args: Sequence):
 def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float, nan_hint: str | None) -> str:
     t_got, t_exp = _as_tensor(got), _as_tensor(expected)
     for mistake in mistakes:
-        if same(got, _try(mistake.fn, args), atol=atol):
+        if same(got, _try(mistake.fn, args), atol=atol, equal_nan=True):
             return mistake.hint
     if t_got is None:
         return f"it returned {type(got).__name__}, expected a tensor of shape {tuple(t_exp.shape)}."
@@ -288,3 +289,28 @@ def _check(student_fn, name, reference, cases, mistakes, atol, dtype, nan_hint, 
         if failed is not None:
             return _with_output(failed, output)
     return _with_output(Result(True, f"{PASS} {name}: passed all {len(cases)} test cases."), output)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its reference, its cases and the known mistakes, checked by `check_function`.
+
+    A checker module defines `check_<name> = Exercise(...).check`; the notebook calls
+    `check_<name>(student_fn)`. Keeping the parts apart lets a test run the reference and
+    every mistake through the same checker (each mistake must get its own hint).
+    `cases` and `mistakes` are functions, so nothing is computed at import.
+    """
+
+    name: str
+    reference: Callable
+    cases: Callable[[], list]
+    mistakes: Callable[[], list[Mistake]] = list
+    atol: float = 1e-5
+    dtype: torch.dtype | None = None
+    nan_hint: str | None = None
+    time_limit: float = TIME_LIMIT_S
+
+    def check(self, student_fn) -> Result:
+        return check_function(student_fn, name=self.name, reference=self.reference, cases=self.cases(),
+                              mistakes=self.mistakes(), atol=self.atol, dtype=self.dtype, nan_hint=self.nan_hint,
+                              time_limit=self.time_limit)
