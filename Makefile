@@ -26,7 +26,8 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint runs mutants bench clean
+.PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint runs mutants bench clean \
+	homework progress
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
@@ -37,6 +38,8 @@ help:
 	@echo "make checkpoint retrain data/date_transformer.pt from its seed (under a minute)"
 	@echo "make runs       retrain the depth and schedule comparisons of notebook 11 -> data/date_runs.json (~8 min)"
 	@echo "make mutants    break lib on purpose, one mutation at a time; fails if the tests miss one"
+	@echo "make homework   copy the notebooks to homework/ to work in (never overwrites your changes; BACKUP=1)"
+	@echo "make progress   which exercises in homework/ pass now, per notebook"
 	@echo "make lint       ruff on lib/ tests/ scripts/"
 	@echo "make unit | nbval | e2e   one part of 'make test'"
 	@echo "make venv       create/update .venv only;  make clean  remove .venv and caches"
@@ -63,6 +66,15 @@ lab: venv
 		--ServerApp.root_dir=notebooks --no-browser \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		"$${extra[@]}"
+
+# --- homework ---------------------------------------------------------------------------
+# Students work in homework/ (ignored by git), so the lecture's notebooks stay as they are.
+BACKUP ?=
+homework: venv
+	$(PY) scripts/homework.py copy $(if $(BACKUP),--backup,)
+
+progress: venv
+	$(PY) scripts/homework.py progress
 
 # --- checks -----------------------------------------------------------------------------
 test: lint unit nbval e2e

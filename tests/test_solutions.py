@@ -12,12 +12,9 @@ The reference answers live outside lib (lib never imports them) and are loaded b
 
 from __future__ import annotations
 
-import ast
-import importlib
-import importlib.util
 import json
 import re
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,9 @@ import pytest
 from lib.checks import NOT_DONE, PASS, Exercise
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from exercises import checker_of, exercises_of, function_of, load_solutions  # noqa: E402
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MIN_EXERCISES = 4
 
@@ -32,83 +32,23 @@ MIN_EXERCISES = 4
 # xfail each: it turns red the day the notebook is done, and the entry must go).
 PENDING_EXERCISES: dict[str, str] = {}
 
-
-@dataclass(frozen=True)
-class Found:
-    notebook: str
-    function: str  # the stub's name, also the name in solutions/NN_slug.py
-    checker: str  # check_<x>, imported from lib.checks.<module>
-    module: str
-    stub_source: str
-
-
-def exercises_of(path: Path) -> list[Found]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    found, imported = [], {}
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        source = "".join(cell["source"])
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:  # cell magics
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lib.checks"):
-                imported.update({alias.asname or alias.name: node.module for alias in node.names})
-        stubs = {node.name: ast.get_source_segment(source, node) for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and _is_stub(node)}
-        for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_")
-                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id in stubs):
-                name = node.args[0].id
-                found.append(Found(path.name, name, node.func.id, imported.get(node.func.id, "?"), stubs[name]))
-    return found
-
-
-def _is_stub(fn: ast.FunctionDef) -> bool:
-    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]  # docstring
-    return len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])
-
-
-def solutions_of(notebook: str):
-    path = REPO / "solutions" / notebook.replace(".ipynb", ".py")
-    if not path.exists():
-        pytest.fail(f"{notebook} has exercises but no reference answers: write {path.relative_to(REPO)}")
-    spec = importlib.util.spec_from_file_location(f"solutions_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 ALL = [f for path in NOTEBOOKS for f in exercises_of(path)]
-
-
-def _checker(found: Found):
-    assert found.module.startswith("lib.checks"), f"{found.checker} is not imported from lib.checks"
-    return getattr(importlib.import_module(found.module), found.checker)
-
-
-def _stub(found: Found):
-    namespace: dict = {}
-    exec(compile(found.stub_source, found.notebook, "exec"), namespace)  # noqa: S102  (the notebook's own stub)
-    return namespace[found.function]
 
 
 @pytest.mark.parametrize("found", ALL, ids=lambda f: f"{f.notebook}:{f.function}")
 def test_the_stub_is_not_done_and_the_reference_passes(found):
-    check = _checker(found)
-    assert check(_stub(found)).message.startswith(NOT_DONE)
-    reference = getattr(solutions_of(found.notebook), found.function, None)
+    check = checker_of(found)
+    assert check(function_of(found)).message.startswith(NOT_DONE)
+    reference = getattr(load_solutions(found.notebook), found.function, None)
     assert reference is not None, f"solutions/{found.notebook[:-6]}.py has no function {found.function}"
     result = check(reference)
     assert result.passed and result.message.startswith(PASS), result.message
 
 
-@pytest.mark.parametrize("found", [f for f in ALL if isinstance(getattr(_checker(f), "__self__", None), Exercise)],
+@pytest.mark.parametrize("found", [f for f in ALL if isinstance(getattr(checker_of(f), "__self__", None), Exercise)],
                          ids=lambda f: f"{f.notebook}:{f.function}")
 def test_every_known_mistake_gets_its_own_hint(found):
-    check = _checker(found)
+    check = checker_of(found)
     exercise: Exercise = check.__self__
     mistakes = exercise.mistakes()
     assert mistakes, f"{found.checker} lists no mistakes: every exercise names at least one"
