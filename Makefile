@@ -27,7 +27,7 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
 .PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint runs mutants bench clean \
-	homework progress
+	homework progress course
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
@@ -40,6 +40,7 @@ help:
 	@echo "make mutants    break lib on purpose, one mutation at a time; fails if the tests miss one"
 	@echo "make homework   copy the notebooks to homework/ to work in (never overwrites your changes; BACKUP=1)"
 	@echo "make progress   which exercises in homework/ pass now, per notebook"
+	@echo "make course     an nbgrader course in course/: release, reference autograded, grades.csv"
 	@echo "make lint       ruff on lib/ tests/ scripts/"
 	@echo "make unit | nbval | e2e   one part of 'make test'"
 	@echo "make venv       create/update .venv only;  make clean  remove .venv and caches"
@@ -75,6 +76,11 @@ homework: venv
 
 progress: venv
 	$(PY) scripts/homework.py progress
+
+# A lecturer's course folder for nbgrader (course/, ignored by git): assignments with the reference
+# answers of solutions/, the student release, and the reference autograded (course/grades.csv).
+course: venv
+	$(PY) scripts/make_course.py
 
 # --- checks -----------------------------------------------------------------------------
 test: lint unit nbval e2e

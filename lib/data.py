@@ -14,6 +14,10 @@ import torch
 
 from lib import validate
 
+# The repository's data/ folder, wherever a notebook runs from (notebooks/, homework/, an nbgrader
+# course folder): notebooks read `DATA_DIR / "dates_test.tsv"`, never a relative "../data".
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
 TASKS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "copy": lambda x: x.clone(),  # output the input: attention can stay on the diagonal
     "reverse": lambda x: x.flip(-1),  # position t outputs the token at T-1-t: needs the order
