@@ -10,6 +10,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
+# The folder JupyterLab opens: the lecture's notebooks, or `make lab LAB_DIR=homework` for your copies.
+LAB_DIR ?= notebooks
 # Notebook paths for `make notebooks NB="notebooks/01_self_attention.ipynb"`; empty = all.
 NB     ?=
 # Extra pytest options for `unit` and `nbval`, e.g. make test PYTEST_ARGS="-x -v".
@@ -58,13 +60,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 # --- teaching ---------------------------------------------------------------------------
 lab: venv
-	@mkdir -p notebooks
+	@mkdir -p $(LAB_DIR)
 	@token="$${JUPYTER_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(24))')}"; \
 	extra=(); if [ "$$(id -u)" = 0 ]; then extra+=(--allow-root); fi; \
 	echo; echo "    JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; echo; \
 	JUPYTER_TOKEN="$$token" exec $(VENV)/bin/jupyter lab \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
-		--ServerApp.root_dir=notebooks --no-browser \
+		--ServerApp.root_dir=$(LAB_DIR) --no-browser \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		"$${extra[@]}"
 
