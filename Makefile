@@ -67,6 +67,7 @@ lab: venv
 	JUPYTER_TOKEN="$$token" exec $(VENV)/bin/jupyter lab \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir=$(LAB_DIR) --no-browser \
+		$(if $(filter notebooks,$(LAB_DIR)),--LabApp.default_url=/lab/tree/start.ipynb,) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		"$${extra[@]}"
 

@@ -308,3 +308,90 @@ def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: st
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, loc="upper left")
     return LogLogLines(lines, markers, n_is_d)
+
+
+# --- the whole model, drawn from its modules ----------------------------------------------------
+_BOX_TEXT = {  # module name in lib.blocks -> what the box says (English / 한국어)
+    "attn": "Multi-Head Self-Attention\n멀티헤드 셀프 어텐션",
+    "self_attn": "Masked Multi-Head Self-Attention\n마스크드 셀프 어텐션",
+    "cross_attn": "Cross-Attention\nQ: decoder · K, V: encoder\n인코더–디코더 어텐션",
+    "ff": "Feed-Forward\n피드포워드",
+}
+_BOX_COLOUR = {"attn": "#fde0c5", "ff": "#d6eaf8", "norm": "#fcf3cf", "embed": "#e8daef", "out": "#d5f5e3"}
+
+
+def _sublayers(block) -> list[str]:
+    """A block's sublayer names in the order its forward pass runs them (each with its LayerNorm)."""
+    from torch import nn
+
+    from lib.blocks import FeedForward
+    from lib.heads import MultiHeadAttention
+
+    parts = [n for n, m in block.named_children() if isinstance(m, MultiHeadAttention | FeedForward)]
+    norms = [n for n, m in block.named_children() if isinstance(m, nn.LayerNorm)]
+    if len(parts) != len(norms):
+        raise ValueError(f"{type(block).__name__} has {len(parts)} sublayers but {len(norms)} LayerNorms")
+    pairs = [(norm, part) if block.norm_first else (part, norm) for part, norm in zip(parts, norms, strict=True)]
+    return [name for pair in pairs for name in pair]
+
+
+def transformer_diagram(ax: Axes, model, *, places: dict[str, Sequence[str]] | None = None) -> dict[str, Rectangle]:
+    """The encoder–decoder of `model` (a lib.model.Transformer) as boxes, bottom to top.
+
+    The boxes come from the model's own modules: one per sublayer of its first encoder and decoder
+    block, in the order their forward pass runs them, "×N" from the number of blocks. `places`
+    maps a box key (e.g. "encoder.attn", "decoder.cross_attn", "src_embedding", "out", "training",
+    "model") to labels written beside it (the notebooks that teach that part).
+    Returns the boxes by key.
+    """
+    from lib.model import Transformer
+
+    if not isinstance(model, Transformer):
+        raise TypeError(f"transformer_diagram draws a lib.model.Transformer, got {type(model).__name__}")
+    boxes: dict[str, Rectangle] = {}
+    tops: dict[str, float] = {}
+
+    def box(key, x, y, w, h, text, colour):
+        boxes[key] = ax.add_patch(Rectangle((x, y), w, h, facecolor=colour, edgecolor="#444", lw=1))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=7.5)
+
+    for side, x0 in (("encoder", 0.0), ("decoder", 5.2)):
+        names = _sublayers(getattr(model, side)[0])
+        y = 1.6
+        box(f"{'src' if side == 'encoder' else 'tgt'}_embedding", x0, 0.2, 4.0, 0.9,
+            "Embedding · √d_model + PE\n임베딩 + 위치 인코딩", _BOX_COLOUR["embed"])
+        start = y
+        for name in names:
+            norm = name.startswith("norm")
+            height = 0.55 if norm else 1.0
+            text = "Add & Norm  잔차 연결 + 레이어 정규화" if norm else _BOX_TEXT[name]
+            colour = _BOX_COLOUR["norm" if norm else "attn" if name.endswith("attn") else "ff"]
+            box(f"{side}.{name}", x0 + 0.2, y, 3.6, height, text, colour)
+            y += height + 0.15
+        ax.add_patch(Rectangle((x0, start - 0.2), 4.0, y - start + 0.25, fill=False, edgecolor="#888", ls="--"))
+        ax.text(x0 - 0.15, (start + y) / 2, f"×{len(getattr(model, side))}", ha="right", va="center", fontsize=11)
+        ax.text(x0 + 2.0, y + 0.25, f"{side} · {'인코더' if side == 'encoder' else '디코더'}", ha="center",
+                fontsize=9, weight="bold")
+        tops[side] = y
+    top = max(tops.values())
+    box("out", 5.2, top + 0.7, 4.0, 0.8, "Linear + Softmax → next token\n출력 확률", _BOX_COLOUR["out"])
+    box("training", 0.0, top + 0.7, 4.0, 0.8, "Training: Adam + warm-up\n학습률 워밍업", "#eeeeee")
+    cross = boxes["decoder.cross_attn"]
+    ax.annotate("memory", xy=(5.4, cross.get_y() + cross.get_height() / 2), xytext=(4.0, tops["encoder"] - 0.1),
+                fontsize=7, color="#c0392b",
+                arrowprops={"arrowstyle": "->", "color": "#c0392b", "lw": 1.5})
+    boxes["model"] = ax.add_patch(Rectangle((-0.6, 0.0), 10.4, top + 1.7, fill=False, edgecolor="none"))
+    for key, labels in (places or {}).items():
+        if key not in boxes:
+            raise ValueError(f"no box {key!r} in the diagram; boxes: {sorted(boxes)}")
+        r = boxes[key]
+        right = r.get_x() + r.get_width() > 8 or key == "model"
+        x = r.get_x() + r.get_width() + 0.1 if right else r.get_x() - 0.1
+        text = ("whole model: " if key == "model" else "") + " ".join(labels)
+        ax.text(x, r.get_y() + r.get_height() / 2 if key != "model" else top + 1.6, text,
+                ha="left" if right else "right", va="center", fontsize=8, color="#1f4e79", weight="bold",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#1f4e79", "lw": 0.8})
+    ax.set_xlim(-2.2, 11.4)
+    ax.set_ylim(0.0, top + 1.8)
+    ax.set_axis_off()
+    return boxes
