@@ -36,6 +36,15 @@ def _sizes(n: int, d: int) -> tuple[int, int]:
     return validate.size(n, "n (sequence length)"), validate.size(d, "d (d_model)")
 
 
+def _function(fn) -> Callable:
+    """`fn` if it can be called, else a TypeError: the commonest slip is passing fn(x), its result."""
+    if not callable(fn):
+        what = f"a tensor of shape {tuple(fn.shape)}" if isinstance(fn, torch.Tensor) else type(fn).__name__
+        raise TypeError(f"fn must be the function to run (e.g. rnn_layer, or lambda: layer(x)), got {what}; "
+                        f"pass the function itself, not the result of calling it")
+    return fn
+
+
 def attention_macs(n: int, d: int) -> dict[str, int]:
     """Multiply-adds of one single-head self-attention layer, by part.
 
@@ -93,6 +102,7 @@ def rnn_layer(x: torch.Tensor, w_x: torch.Tensor, w_h: torch.Tensor) -> torch.Te
 
 def counted_flops(fn: Callable, *args, **kwargs) -> int:
     """FLOPs of the matrix products `fn(*args, **kwargs)` runs, by torch's FlopCounterMode (2 per multiply-add)."""
+    _function(fn)
     with FlopCounterMode(display=False) as counter:
         fn(*args, **kwargs)
     return int(counter.get_total_flops())
@@ -110,6 +120,7 @@ class _OpCounter(TorchDispatchMode):
 
 def dispatched_ops(fn: Callable, *args, **kwargs) -> int:
     """How many aten operations `fn(*args, **kwargs)` runs, one after another, on the CPU."""
+    _function(fn)
     with torch.no_grad(), _OpCounter() as counter:
         fn(*args, **kwargs)
     return counter.count
@@ -156,6 +167,7 @@ def peak_tensor_bytes(fn: Callable, *args, **kwargs) -> int:
     Inputs are not counted; views share their storage and count once; the result is dropped
     at the end. Deterministic (it adds storage sizes), so the same call gives the same number.
     """
+    _function(fn)
     with torch.no_grad(), _PeakTracker() as tracker:
         result = fn(*args, **kwargs)
         del result
@@ -165,7 +177,7 @@ def peak_tensor_bytes(fn: Callable, *args, **kwargs) -> int:
 def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
     """The median wall time of `fn(*args)` over `repeats` calls, after one warm-up call."""
     repeats = validate.size(repeats, "repeats")
-    fn(*args)
+    _function(fn)(*args)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -175,11 +187,22 @@ def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
 
 
 def fit_exponent(ns: Sequence[float], values: Sequence[float]) -> float:
-    """The slope p of log(values) against log(ns) by least squares: values ≈ c·nᵖ."""
-    x, y = np.log(np.asarray(ns, dtype=float)), np.log(np.asarray(values, dtype=float))
-    if x.shape != y.shape or x.size < 2:
-        raise ValueError(f"need at least 2 (n, value) pairs of equal length, got {x.size} and {y.size}")
-    return float(np.polyfit(x, y, 1)[0])
+    """The slope p of log(values) against log(ns) by least squares: values ≈ c·nᵖ.
+
+    Shapes: ns (K,), values (K,), K >= 2, every entry finite and > 0 -> a float.
+    """
+    n, v = np.asarray(ns, dtype=float), np.asarray(values, dtype=float)
+    if n.ndim != 1 or v.ndim != 1:
+        raise ValueError(f"ns and values must be 1-D sequences (K,), got shapes {n.shape} and {v.shape}")
+    if n.shape != v.shape or n.size < 2:
+        raise ValueError(f"need at least 2 (n, value) pairs of equal length, got {n.size} and {v.size}")
+    for name, a in (("ns", n), ("values", v)):
+        if not (np.isfinite(a).all() and (a > 0).all()):
+            raise ValueError(f"{name} must be finite and > 0 (the fit takes their logarithms), "
+                             f"got entries from {a.min():g} to {a.max():g}")
+    if n.min() == n.max():
+        raise ValueError(f"ns must hold at least 2 different sizes to fit a slope, got every n = {n[0]:g}")
+    return float(np.polyfit(np.log(n), np.log(v), 1)[0])
 
 
 # --- the grid the notebook and its widget show -------------------------------------------------
@@ -198,6 +221,26 @@ class CostGrid:
     chunked_bytes: np.ndarray  # peak tensor bytes of chunked_attention
     rnn_bytes: np.ndarray  # peak tensor bytes of rnn_layer (it keeps every hidden state)
 
+    def __post_init__(self) -> None:
+        want = (len(self.ds), len(self.ns))
+        for name in ("attention_seconds", "rnn_seconds", "attention_bytes", "chunked_bytes", "rnn_bytes"):
+            got = np.shape(getattr(self, name))
+            if got != want:
+                raise ValueError(f"CostGrid.{name} must have shape (len(ds), len(ns)) = {want}, got {got}")
+
+
+def _grid_axes(ns, ds) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """ns and ds as tuples of whole numbers >= 1, each non-empty."""
+    axes = []
+    for name, values, label in (("ns", ns, "n (sequence length)"), ("ds", ds, "d (d_model)")):
+        if isinstance(values, str | torch.Tensor) or not isinstance(values, Sequence | np.ndarray):
+            raise TypeError(f"{name} must be a sequence of sizes such as (64, 128, 256), got {type(values).__name__} "
+                            f"{values!r}")
+        if len(values) == 0:
+            raise ValueError(f"{name} is empty: give at least one size")
+        axes.append(tuple(validate.size(v, label) for v in values))
+    return axes[0], axes[1]
+
 
 def _inputs(batch: int, n: int, d: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
     return tuple(torch.randn(batch, n, d, generator=gen) for _ in range(3))  # q, k, v: (B, T, C)
@@ -206,6 +249,8 @@ def _inputs(batch: int, n: int, d: int, gen: torch.Generator) -> tuple[torch.Ten
 def memory_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 1, chunk_size: int = 64,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Peak tensor bytes of plain attention, chunked attention and the RNN; each (len(ds), len(ns))."""
+    ns, ds = _grid_axes(ns, ds)
+    batch, chunk_size = validate.size(batch, "batch"), validate.size(chunk_size, "chunk_size")
     gen = torch.Generator().manual_seed(0)
     plain, chunked, rnn = (np.zeros((len(ds), len(ns))) for _ in range(3))
     for i, d in enumerate(ds):
@@ -221,6 +266,8 @@ def memory_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 1, chunk_s
 def time_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 16, repeats: int = 3,
               ) -> tuple[np.ndarray, np.ndarray]:
     """Median seconds of lib's attention and of `rnn_layer` on (B, n, d) inputs, each (len(ds), len(ns))."""
+    ns, ds = _grid_axes(ns, ds)
+    batch, repeats = validate.size(batch, "batch"), validate.size(repeats, "repeats")
     gen = torch.Generator().manual_seed(0)
     att, rnn = np.zeros((len(ds), len(ns))), np.zeros((len(ds), len(ns)))
     with torch.inference_mode():
@@ -236,9 +283,9 @@ def time_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 16, repeats:
 def measure_grid(ns: Sequence[int], ds: Sequence[int], *, batch: int = 16, repeats: int = 3,
                  chunk_size: int = 64) -> CostGrid:
     """Time (median of `repeats`, on a batch) and peak memory (of one sequence) over every (d, n)."""
-    ns = tuple(validate.size(n, "n (sequence length)") for n in ns)
-    ds = tuple(validate.size(d, "d (d_model)") for d in ds)
-    batch = validate.size(batch, "batch")
+    ns, ds = _grid_axes(ns, ds)
+    batch, repeats = validate.size(batch, "batch"), validate.size(repeats, "repeats")
+    chunk_size = validate.size(chunk_size, "chunk_size")
     att, rnn = time_grid(ns, ds, batch=batch, repeats=repeats)
     plain, chunked, rnn_mem = memory_grid(ns, ds, batch=1, chunk_size=chunk_size)
     return CostGrid(ns, ds, batch, att, rnn, plain, chunked, rnn_mem)

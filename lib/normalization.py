@@ -64,6 +64,9 @@ def annotated_layer_norm(x: torch.Tensor, weight: torch.Tensor | None = None, bi
     """
     validate.tensor(x, "x (..., C)", min_dims=1)
     validate.number(eps, "eps", low=0.0)
+    if x.shape[-1] < 2:
+        raise ValueError(f"annotated_layer_norm needs at least 2 features (its unbiased std divides by C - 1), "
+                         f"got x of shape {tuple(x.shape)}")
     mean = x.mean(dim=-1, keepdim=True)  # (..., 1)
     std = x.std(dim=-1, keepdim=True)  # (..., 1): unbiased
     return _affine((x - mean) / (std + eps), weight, bias)  # (..., C)
@@ -93,8 +96,15 @@ def batch_norm(
     validate.number(momentum, "momentum", low=0.0, high=1.0)
     C = x.shape[-1]
     for name, r in (("running_mean", running_mean), ("running_var", running_var)):
-        if r is not None and (validate.tensor(r, f"{name} (C,)", dims=1).shape[0] != C):
+        if r is None:
+            continue
+        if validate.tensor(r, f"{name} (C,)", dims=1).shape[0] != C:
             raise ValueError(f"{name} must have shape (C,) = ({C},), got {tuple(r.shape)}")
+        if r.dtype != x.dtype:
+            raise TypeError(f"{name} has dtype {r.dtype} but x has {x.dtype}; use {name}.to(x.dtype)")
+    if running_var is not None and (running_var < 0).any():
+        raise ValueError(f"running_var holds variances, so it must be >= 0, got a minimum of "
+                         f"{running_var.min().item():g}")
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm with training=False needs running_mean and running_var")
@@ -112,14 +122,30 @@ def batch_norm(
     return out, new_mean, new_var
 
 
+def _shape_and_index(shape, index) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """`shape` (whole sizes >= 1, at least 2 axes) and `index` (one position inside it per axis), as tuples."""
+    for name, value, example in (("shape", shape, "(B, T, C)"), ("index", index, "(b, t, c)")):
+        if isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a tuple such as {example}, got a tensor of shape {tuple(value.shape)}"
+                            + ("; pass x.shape, not x" if name == "shape" else ""))
+        if not isinstance(value, tuple | list):
+            raise TypeError(f"{name} must be a tuple such as {example}, got {type(value).__name__} {value!r}")
+    if len(shape) < 2:
+        raise ValueError(f"shape must have at least 2 axes, (B, C) or (B, T, C), got {tuple(shape)}")
+    shape = tuple(validate.size(n, "each size in shape") for n in shape)
+    index = tuple(validate.size(i, "each position in index", minimum=0) for i in index)
+    if len(index) != len(shape) or any(not i < n for i, n in zip(index, shape, strict=True)):
+        raise ValueError(f"index {index} does not lie inside shape {shape}")
+    return shape, index
+
+
 def shares_statistics(shape: tuple[int, ...], kind: str, index: tuple[int, ...]) -> torch.Tensor:
     """True at every entry of a tensor of `shape` whose mean and variance are shared with entry `index`.
 
     Shapes: shape (B, T, C) or (B, C), index of the same length -> bool tensor of `shape`.
     """
+    shape, index = _shape_and_index(shape, index)
     axes = statistics_axes(len(shape), kind)
-    if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape, strict=True)):
-        raise ValueError(f"index {tuple(index)} does not lie inside shape {tuple(shape)}")
     grids = torch.meshgrid(*(torch.arange(n) for n in shape), indexing="ij")
     same = torch.ones(shape, dtype=torch.bool)
     for axis, (grid, i) in enumerate(zip(grids, index, strict=True)):

@@ -53,13 +53,21 @@ class DeepStack(nn.Module):
                  norm_first: bool = False) -> None:
         super().__init__()
         validate.size(n_layers, "n_layers")
+        width = validate.size(width, "width")
+        validate.choice(norm, "norm", NORMS)
+        self.width, self.batch_norm = width, norm == "batch"
         self.residual, self.norm_first = bool(residual), bool(norm_first)
         self.layers = nn.ModuleList(nn.Linear(width, width) for _ in range(n_layers))
         self.norms = nn.ModuleList(make_norm(norm, width) for _ in range(n_layers))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        validate.tensor(x, "x (B, C)", dims=(2, 3))
+        validate.tensor(x, "x (B, C) or (B, T, C)", dims=(2, 3))
         validate.same_dtype(x, self.layers[0].weight, "x")
+        if x.shape[-1] != self.width:
+            raise ValueError(f"x must have shape (B, ..., width={self.width}), got {tuple(x.shape)}")
+        if self.batch_norm and self.training and x.numel() // self.width < 2:
+            raise ValueError(f"a DeepStack with norm='batch' needs more than one value per feature in training, "
+                             f"got x of shape {tuple(x.shape)}")
         for linear, norm in zip(self.layers, self.norms, strict=True):
             if self.norm_first:
                 out = torch.tanh(linear(norm(x)))  # (..., C)
@@ -100,14 +108,46 @@ def layer_grad_norms(layers, model: nn.Module, x: torch.Tensor, upstream: torch.
     vanish after a final LayerNorm (the sum of a LayerNorm's outputs is a constant).
     Shapes: x (B, ..., C), upstream like model(x) -> (n_layers,).
     """
+    _check_model(model)
+    validate.tensor(x, "x (B, ..., C)", min_dims=1)
     validate.tensor(upstream, "upstream", min_dims=1)
     model.zero_grad(set_to_none=True)
     out = model(x)  # (B, ..., C)
     if out.shape != upstream.shape:
         raise ValueError(f"upstream must have the output's shape {tuple(out.shape)}, got {tuple(upstream.shape)}")
+    if out.dtype != upstream.dtype:
+        raise TypeError(f"upstream has dtype {upstream.dtype} but the model's output is {out.dtype}; "
+                        f"use upstream.to({out.dtype})")
+    layers = _check_layers(layers, model)
     (out * upstream).sum().backward()
     norms = [torch.sqrt(sum((p.grad**2).sum() for p in layer.parameters())) for layer in layers]
     return torch.stack(norms).detach()  # (n_layers,)
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, nn.Module) or type(model).forward is nn.Module.forward:
+        raise TypeError(f"model must be the network to run (an nn.Module with a forward), got {type(model).__name__}; "
+                        f"the call is layer_grad_norms(layers, model, x, upstream)")
+
+
+def _check_layers(layers, model: nn.Module) -> list[nn.Module]:
+    """`layers` as a list, if every layer is a module of `model` with parameters."""
+    if isinstance(layers, nn.Module) and not isinstance(layers, nn.ModuleList | nn.Sequential):
+        raise TypeError(f"layers must be a list of modules (e.g. model.layers), got one {type(layers).__name__}")
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers is empty: give the modules whose gradient norms you want")
+    own = {id(p) for p in model.parameters()}
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, nn.Module):
+            raise TypeError(f"layers[{i}] must be an nn.Module, got {type(layer).__name__}")
+        params = list(layer.parameters())
+        if not params:
+            raise ValueError(f"layers[{i}] ({type(layer).__name__}) has no parameters, so no gradient to measure")
+        if not all(id(p) in own for p in params):
+            raise ValueError(f"layers[{i}] ({type(layer).__name__}) is not part of model: its parameters would "
+                             f"get no gradient")
+    return layers
 
 
 def stack_grad_norms(n_layers: int, *, width: int = 16, batch: int = 32, residual: bool = True,
@@ -132,6 +172,7 @@ def encoder_grad_norms(n_layers: int, *, norm_first: bool, d_model: int = 32, n_
     Shapes: -> (n_layers,), entry 0 = block 1 (next to the input).
     """
     gen = torch.Generator().manual_seed(validate.size(seed, "seed", minimum=0))
+    batch, length = validate.size(batch, "batch"), validate.size(length, "length")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         stack = encoder_stack(n_layers, d_model=d_model, n_heads=n_heads, d_ff=d_ff, norm_first=norm_first)
@@ -146,6 +187,13 @@ def block_outputs(blocks, x: torch.Tensor, mask: torch.Tensor | None = None) -> 
     Shapes: x (B, T, C) -> a list of n_layers + 1 tensors (B, T, C); entry 0 is x itself.
     """
     validate.tensor(x, "x (B, T, C)", dims=3)
+    blocks = list(blocks)
+    for i, block in enumerate(blocks):
+        if not isinstance(block, EncoderBlock):
+            raise TypeError(f"blocks must be EncoderBlocks (e.g. encoder.blocks), got {type(block).__name__} at "
+                            f"position {i}")
+    if blocks:
+        validate.same_dtype(x, next(blocks[0].parameters()), "x")
     outs = [x]
     for block in blocks:
         outs.append(block(outs[-1], mask)[0])  # (B, T, C)
@@ -157,5 +205,15 @@ def cosine_to_input(outs: list[torch.Tensor]) -> torch.Tensor:
 
     Shapes: a list of n + 1 tensors (B, T, C) -> (n,).
     """
+    if not isinstance(outs, list | tuple):
+        what = f"a tensor of shape {tuple(outs.shape)}" if isinstance(outs, torch.Tensor) else type(outs).__name__
+        raise TypeError(f"outs must be a list of tensors (what block_outputs returns), got {what}")
+    if len(outs) < 2:
+        raise ValueError(f"outs must hold at least 2 tensors (the input and one block's output), got {len(outs)}")
+    for i, out in enumerate(outs):
+        validate.tensor(out, f"outs[{i}]", min_dims=1)
+    if len({(o.shape, o.dtype) for o in outs}) > 1:
+        raise ValueError(f"every tensor in outs must have one shape and dtype, got "
+                         f"{[(tuple(o.shape), str(o.dtype)) for o in outs]}")
     sims = [torch.cosine_similarity(a, b, dim=-1).mean() for a, b in itertools.pairwise(outs)]
     return torch.stack(sims).detach()  # (n,)

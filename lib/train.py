@@ -7,6 +7,8 @@ or a dict of them (`model(**inputs)`). Every model returns `(logits, anything)`.
 
 from __future__ import annotations
 
+import os
+import pickle
 from collections.abc import Callable, Iterable, Mapping
 
 import torch
@@ -169,6 +171,20 @@ DATE_RECIPE = {"d_model": 48, "n_heads": 4, "d_ff": 96, "n_layers": 2, "batch_si
 SCHEDULES = ("linear", "noam", "constant")
 
 
+def _recipe(settings) -> dict:
+    """DATE_RECIPE with `settings` on top, if every setting is known and steps >= warmup >= 1."""
+    if not isinstance(settings, Mapping):
+        raise TypeError(f"recipe must be a dict of settings such as DATE_RECIPE, got {type(settings).__name__} "
+                        f"{settings!r}")
+    unknown = set(settings) - set(DATE_RECIPE)
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}; the recipe has {sorted(DATE_RECIPE)}")
+    r = {**DATE_RECIPE, **settings}
+    if validate.size(r["steps"], "steps") < validate.size(r["warmup"], "warmup"):
+        raise ValueError(f"steps={r['steps']} must be at least warmup={r['warmup']} (the rate rises, then falls)")
+    return r
+
+
 def date_schedule(recipe: dict):
     """The learning rate of update n + 1 given n updates done (a `LambdaLR` multiplier for lr = 1.0).
 
@@ -177,10 +193,10 @@ def date_schedule(recipe: dict):
     """
     from lib.schedules import noam_lambda, warmup_linear_decay
 
-    r = {**DATE_RECIPE, **recipe}
+    r = _recipe(recipe)
     validate.choice(r["schedule"], "schedule", SCHEDULES)
     peak = validate.number(r["peak_lr"], "peak_lr", low=0.0, low_open=True)
-    warmup, total = validate.size(r["warmup"], "warmup"), validate.size(r["steps"], "steps") + 1
+    warmup, total = r["warmup"], r["steps"] + 1
     if r["schedule"] == "linear":
         return lambda n: warmup_linear_decay(n + 1, peak=peak, warmup=warmup, total=total)
     if r["schedule"] == "noam":
@@ -201,12 +217,7 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
 
     validate.tensor(src, "src (N, S)", dims=2, floating=False)
     validate.tensor(tgt, "tgt (N, T)", dims=2, floating=False)
-    unknown = set(overrides) - set(DATE_RECIPE)
-    if unknown:
-        raise ValueError(f"unknown settings {sorted(unknown)}; the recipe has {sorted(DATE_RECIPE)}")
-    r = {**DATE_RECIPE, **overrides}
-    if validate.size(r["steps"], "steps") < validate.size(r["warmup"], "warmup"):
-        raise ValueError(f"steps={r['steps']} must be at least warmup={r['warmup']} (the rate rises, then falls)")
+    r = _recipe(overrides)
     with torch.random.fork_rng(devices=[]):  # seeded initial weights; the caller's generator is left alone
         torch.manual_seed(r["seed"])
         model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
@@ -221,15 +232,22 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
 def date_predictions(model, rows, tokenizer) -> list[str]:
     """The model's greedy answer for the source of each (source, target, format) row, as text."""
     from lib.data import BOS, EOS, seq2seq_tensors
-    from lib.model import greedy_decode
+    from lib.model import Transformer, greedy_decode
 
     src, tgt = seq2seq_tensors(rows, tokenizer)
+    if isinstance(model, Transformer) and model.tgt_embedding.vocab_size != len(tokenizer):
+        raise ValueError(f"the tokenizer has {len(tokenizer)} symbols but the model's target vocabulary has "
+                         f"{model.tgt_embedding.vocab_size}; use the tokenizer the model was trained with")
     out = greedy_decode(model, src, bos=BOS, eos=EOS, max_len=tgt.shape[1])  # (N, <= T)
     return [tokenizer.decode(o) for o in out]
 
 
 def date_exact_match(model, rows, tokenizer) -> dict[str, float]:
     """Share of rows whose whole answer is right: overall ("all"), then per format (in order of first appearance)."""
+    rows = list(rows)
+    odd = next((row for row in rows if isinstance(row, str) or len(row) != 3), None)
+    if odd is not None:
+        raise ValueError(f"each row must be (source, target, format), got {odd!r}")
     right = [p == target for p, (_, target, _) in zip(date_predictions(model, rows, tokenizer), rows, strict=True)]
     result = {"all": sum(right) / len(right)}
     for fmt in dict.fromkeys(row[2] for row in rows):
@@ -238,8 +256,27 @@ def date_exact_match(model, rows, tokenizer) -> dict[str, float]:
     return result
 
 
+_BUILT_FROM = {"d_model", "n_heads", "d_ff", "n_layers"}  # the recipe entries load_date_model builds from
+
+
 def save_date_model(model, path, *, recipe: dict, vocab_size: int) -> None:
     """Write the weights and the recipe that made them (a plain dict of tensors, numbers and strings)."""
+    from lib.model import Transformer
+
+    if not isinstance(model, Transformer):
+        raise TypeError(f"model must be a lib.model.Transformer, got {type(model).__name__}")
+    if not isinstance(recipe, Mapping):
+        raise TypeError(f"recipe must be a dict of settings such as DATE_RECIPE, got {type(recipe).__name__}")
+    missing = sorted(_BUILT_FROM - recipe.keys())
+    if missing:
+        raise ValueError(f"recipe lacks {missing}: load_date_model rebuilds the model from {sorted(_BUILT_FROM)}")
+    vocab_size = validate.size(vocab_size, "vocab_size")
+    src_v, tgt_v = model.src_embedding.vocab_size, model.tgt_embedding.vocab_size
+    if src_v != tgt_v:
+        raise ValueError(f"save_date_model needs one vocabulary on both sides, got src_vocab={src_v}, "
+                         f"tgt_vocab={tgt_v}")
+    if vocab_size != tgt_v:
+        raise ValueError(f"vocab_size={vocab_size} but the model has {tgt_v} token ids; pass vocab_size={tgt_v}")
     torch.save({"recipe": dict(recipe), "vocab_size": vocab_size, "max_len": model.src_embedding.max_len,
                 "state_dict": model.state_dict()}, path)
 
@@ -251,11 +288,20 @@ def load_date_model(path):
     """
     from lib.model import Transformer
 
-    saved = torch.load(path, weights_only=True)
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path (a str or a pathlib.Path), got {type(path).__name__}")
+    try:
+        saved = torch.load(path, weights_only=True)
+    except (pickle.UnpicklingError, KeyError, EOFError, RuntimeError) as error:  # not a torch.save file of plain data
+        raise ValueError(f"{path} is not a checkpoint written by lib.train.save_date_model "
+                         f"(torch.load: {type(error).__name__})") from error
     if not isinstance(saved, dict) or not {"recipe", "vocab_size", "max_len", "state_dict"} <= saved.keys():
         raise ValueError(f"{path} is not a checkpoint written by lib.train.save_date_model "
                          f"(expected the keys recipe, vocab_size, max_len, state_dict)")
     r, V = saved["recipe"], saved["vocab_size"]
+    missing = sorted(_BUILT_FROM - set(r)) if isinstance(r, dict) else sorted(_BUILT_FROM)
+    if missing:
+        raise ValueError(f"{path} has a recipe without {missing}, so the model cannot be rebuilt")
     model = Transformer(V, V, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"], n_layers=r["n_layers"],
                         max_len=saved["max_len"])
     model.load_state_dict(saved["state_dict"])
