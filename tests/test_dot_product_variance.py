@@ -2,18 +2,30 @@
 
 import math
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from matplotlib.patches import StepPatch
 from widget_harness import exercise
 
 from lib.checks.dot_product_variance import (
+    D_K,
+    SIGMA_K,
+    SIGMA_Q,
     check_predicted_variance,
     check_scaled_scores,
+    check_scaled_variance,
     check_variance_standard_error,
 )
+from lib.stats import variance_standard_error
+from lib.variance import pair_scores, sample_qk, score_kurtosis
 from lib.widgets.dot_product_variance import variance_widget
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions
 
 # --- the widget -----------------------------------------------------------------------------
 
@@ -50,18 +62,19 @@ def test_variance_widget_rejects_bad_sizes():
 
 
 # --- the exercises --------------------------------------------------------------------------
+# The reference answers live in solutions/02_dot_product_variance.py (tests/test_solutions.py runs them and
+# every known mistake through the checkers); here: wrong answers written the way a student writes them.
 
-def test_solutions_pass():
-    assert check_scaled_scores(lambda q, k: (q * k).sum(-1) / math.sqrt(q.shape[-1])).passed
-    assert check_predicted_variance(lambda d, sq, sk: sq**2 * sk**2 * d).passed
-    assert check_variance_standard_error(lambda n, d: d * math.sqrt(2 / (n - 1) + 6 / (d * n))).passed
+SOLUTIONS = load_solutions("02_dot_product_variance.ipynb")
 
 
 def not_written(*args):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("check", [check_scaled_scores, check_predicted_variance, check_variance_standard_error])
+@pytest.mark.parametrize(
+    "check", [check_scaled_scores, check_predicted_variance, check_variance_standard_error, check_scaled_variance]
+)
 def test_not_done_yet(check):
     assert "not done yet" in check(not_written).message
 
@@ -74,11 +87,17 @@ def test_not_done_yet(check):
         (lambda q, k: (q * k).sum(-1) / math.sqrt(q.shape[0]), "q.shape[0] is the number of pairs"),
         (lambda q, k: q @ k.T / math.sqrt(q.shape[-1]), "pairs every q with every k"),
         (lambda q, k: (q * k).sum(0) / math.sqrt(q.shape[-1]), "not over the pairs"),
+        (lambda q, k: torch.einsum("nd,nd->n", q, k) * q.shape[-1] ** 0.5, "multiplied by √d_k"),
     ],
 )
 def test_scaled_scores_hints(wrong, hint):
     result = check_scaled_scores(wrong)
     assert not result.passed and hint in result.message, result.message
+
+
+def test_scaled_scores_other_ways_pass():
+    assert check_scaled_scores(lambda q, k: torch.einsum("nd,nd->n", q, k) / q.shape[-1] ** 0.5).passed
+    assert check_scaled_scores(lambda q, k: torch.diagonal(q @ k.T) / math.sqrt(q.shape[-1])).passed
 
 
 @pytest.mark.parametrize(
@@ -103,10 +122,29 @@ def test_predicted_variance_hints(wrong, hint):
         (lambda n, d: d**2 * (2 / (n - 1) + 6 / (d * n)), "square root"),
         (lambda n, d: math.sqrt(d) * math.sqrt(2 / (n - 1) + 6 / (d * n)), "scales with σ² = d_k"),
         (lambda n, d: d * math.sqrt(2 / (n - 1) + 6 / n), "excess kurtosis 6/d_k"),
+        (lambda n, d: 3 * math.sqrt(2 / (n - 1) + (score_kurtosis(3) - 3) / n), "d_k = 3 cell unchanged"),
         (lambda n, d: math.sqrt(d / n), "standard error of the MEAN"),
         (lambda n, d: d * math.sqrt(2 / n), "wrong values"),
     ],
 )
 def test_variance_standard_error_hints(wrong, hint):
     result = check_variance_standard_error(wrong)
+    assert not result.passed and hint in result.message, result.message
+
+
+def test_scaled_variance_answer_is_what_sampling_measures(gen):
+    answer = SOLUTIONS.scaled_variance()
+    s = pair_scores(*sample_qk(20_000, D_K, sigma_q=SIGMA_Q, sigma_k=SIGMA_K, generator=gen), scale=None)  # ÷ √d_k
+    se = variance_standard_error(20_000, answer, score_kurtosis(D_K))
+    assert abs(s.var().item() - answer) < 4 * se
+    assert check_scaled_variance(lambda: 9).passed and check_scaled_variance(lambda: 8.9).passed
+
+
+@pytest.mark.parametrize(
+    "answer,hint",
+    [(1, "removes only the d_k"), (576, "before the division"), (72, "not by 8"), (9 / 64, "divided by d_k twice"),
+     (3.0, "square the standard deviations"), (6.25, "product of their variances"), (8, "wrong values")],
+)
+def test_scaled_variance_hints(answer, hint):
+    result = check_scaled_variance(lambda: answer)
     assert not result.passed and hint in result.message, result.message

@@ -1,15 +1,26 @@
 """Notebook 00 (why attention): the widget and the exercises."""
 
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 from widget_harness import exercise
 
-from lib.checks import HINT, NOT_DONE, PASS
-from lib.checks.why_attention import check_elman_step, check_run_rnn, check_shrink_factor, check_weakest_position
+from lib.checks import HINT, NOT_DONE
+from lib.checks.why_attention import (
+    check_elman_step,
+    check_run_rnn,
+    check_run_rnn_backward,
+    check_shrink_factor,
+    check_weakest_position,
+)
 from lib.widgets.why_attention import why_attention_widget
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions
 
 # --- widget ----------------------------------------------------------------------------------
 
@@ -57,19 +68,18 @@ def test_widget_bad_input():
 
 
 # --- exercises -------------------------------------------------------------------------------
+# The reference answers live in solutions/00_why_attention.py (tests/test_solutions.py runs them and every
+# known mistake through the checkers); here: wrong answers written the way a student writes them.
+
+SOLUTIONS = load_solutions("00_why_attention.ipynb")
 
 
 def _not_done(*args):
     raise NotImplementedError
 
 
-def _step_good(x_t, h, w_ih, w_hh, b):
-    return torch.tanh(x_t @ w_ih.T + h @ w_hh.T + b)
-
-
-def test_elman_step_solution_passes():
-    result = check_elman_step(_step_good)
-    assert result.passed and result.message.startswith(PASS)
+def _step(x_t, h, w_ih, w_hh, b):
+    return SOLUTIONS.elman_step(x_t, h, w_ih, w_hh, b)
 
 
 @pytest.mark.parametrize(
@@ -88,41 +98,35 @@ def test_elman_step_mistakes_get_their_hint(fn, hint):
     assert not result.passed and result.message.startswith(HINT) and hint in result.message
 
 
-def _loop_good(x, w_ih, w_hh, b):
-    h = x.new_zeros(x.shape[0], w_hh.shape[0])
-    out = []
-    for t in range(x.shape[1]):
-        h = _step_good(x[:, t], h, w_ih, w_hh, b)
-        out.append(h)
-    return torch.stack(out, dim=1)
+def test_elman_step_answers_in_other_words_pass():
+    assert check_elman_step(lambda x, h, wi, wh, b: torch.tanh(torch.nn.functional.linear(x, wi, b) + h @ wh.T)).passed
+    result = check_elman_step(lambda x, h, wi, wh, b: torch.tanh(x @ wi.T + h @ wh.T + b).numpy())
+    assert result.passed  # an array of the right numbers is the right answer
 
 
-def _loop_no_carry(x, w_ih, w_hh, b):
+def _loop(x, w_ih, w_hh, b, *, order, carry=True, store="after", at="token"):
+    """A student's loop over t in `order(T)`: each state (after or before its step) stored at its token's
+    position (`at="token"`) or in reading order (`at="reading"`)."""
     h0 = x.new_zeros(x.shape[0], w_hh.shape[0])
-    return torch.stack([_step_good(x[:, t], h0, w_ih, w_hh, b) for t in range(x.shape[1])], dim=1)
+    h, out = h0, {}
+    for i, t in enumerate(order(x.shape[1])):
+        before = h
+        h = _step(x[:, t], h if carry else h0, w_ih, w_hh, b)
+        out[t if at == "token" else i] = h if store == "after" else before
+    return torch.stack([out[t] for t in sorted(out)], dim=1)
 
 
-def _loop_store_before(x, w_ih, w_hh, b):
-    h = x.new_zeros(x.shape[0], w_hh.shape[0])
-    out = []
-    for t in range(x.shape[1]):
-        out.append(h)
-        h = _step_good(x[:, t], h, w_ih, w_hh, b)
-    return torch.stack(out, dim=1)
-
-
-def test_run_rnn_solution_passes():
-    assert check_run_rnn(_loop_good).passed
+FORWARD, BACKWARD = (lambda T: range(T)), (lambda T: reversed(range(T)))
 
 
 @pytest.mark.parametrize(
     ("fn", "hint"),
     [
-        (lambda x, wi, wh, b: _loop_good(x, wi, wh, b)[:, -1], "not only the last one"),
-        (lambda x, wi, wh, b: _loop_good(x, wi, wh, b).transpose(0, 1), "dim=1"),
-        (_loop_no_carry, "carry h over"),
-        (lambda x, wi, wh, b: _loop_good(x.flip(1), wi, wh, b).flip(1), "backward direction"),
-        (_loop_store_before, "state *before* its step"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=FORWARD)[:, -1], "not only the last one"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=FORWARD).transpose(0, 1), "dim=1"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=FORWARD, carry=False), "carry h over"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD), "backward direction"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=FORWARD, store="before"), "state *before* its step"),
     ],
 )
 def test_run_rnn_mistakes_get_their_hint(fn, hint):
@@ -130,36 +134,92 @@ def test_run_rnn_mistakes_get_their_hint(fn, hint):
     assert not result.passed and hint in result.message
 
 
-@pytest.mark.parametrize("answer", [1024, 1000, 2**10, 1 / 0.5**10])
+def test_run_rnn_equals_torch_rnn_and_changing_the_input_is_caught(gen):
+    rnn = torch.nn.RNN(3, 4, batch_first=True, bias=False)
+    x = torch.randn(2, 5, 3, generator=gen)
+    w_ih, w_hh = rnn.weight_ih_l0.detach(), rnn.weight_hh_l0.detach()
+    torch.testing.assert_close(SOLUTIONS.run_rnn(x, w_ih, w_hh, torch.zeros(4)), rnn(x)[0].detach())
+
+    def in_place(x, w_ih, w_hh, b):
+        x[:, 0] = 0.0  # the caller's x is changed
+        return SOLUTIONS.run_rnn(x, w_ih, w_hh, b)
+
+    assert "changed its input (argument 1) in place" in check_run_rnn(in_place).message
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=FORWARD), "let t run from T − 1 down to 0"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD, at="reading"), "in reading order"),
+        (lambda x, wi, wh, b: SOLUTIONS.run_rnn(x.flip(1), wi, wh, b), "flip the result back"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD, carry=False), "carry h over"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD)[:, 0], "position 0 is the backward half"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD)[:, -1], "has read only the last token"),
+        (lambda x, wi, wh, b: _loop(x, wi, wh, b, order=BACKWARD) * 2, "wrong values"),
+    ],
+)
+def test_run_rnn_backward_mistakes_get_their_hint(fn, hint):
+    result = check_run_rnn_backward(fn)
+    assert not result.passed and hint in result.message
+
+
+def test_run_rnn_backward_is_the_backward_half_of_a_bidirectional_rnn(gen):
+    rnn = torch.nn.RNN(3, 4, batch_first=True, bias=False, bidirectional=True)
+    x = torch.randn(2, 5, 3, generator=gen)
+    w = {name: p.detach() for name, p in rnn.named_parameters()}
+    ours = torch.cat([SOLUTIONS.run_rnn(x, w["weight_ih_l0"], w["weight_hh_l0"], torch.zeros(4)),
+                      SOLUTIONS.run_rnn_backward(x, w["weight_ih_l0_reverse"], w["weight_hh_l0_reverse"],
+                                                 torch.zeros(4))], dim=-1)
+    torch.testing.assert_close(ours, rnn(x)[0].detach())
+
+
+@pytest.mark.parametrize("answer", [1024, 1000, 2**10, 1 / 0.5**10, 1100.0, torch.tensor(1024.0)])
 def test_shrink_factor_right_answers(answer):
-    assert check_shrink_factor(answer).passed
+    assert check_shrink_factor(lambda: answer).passed
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [(2, "one step"), (5, "10 × 0.5"), (20, "10 / 0.5"), (0.5**10, "how many times *smaller*"),
-     (10, "geometric"), ("1024", "give one positive number"), (-3, "give one positive number")],
+     (10, "geometric"), (500, "wrong values"), (2000, "wrong values"),
+     ("1024", "return one positive number"), (-3, "return one positive number"), (0, "return one positive number"),
+     (True, "return one positive number"), ([1024], "return one positive number"),
+     (float("nan"), "return one positive number"), (None, "returned None")],
 )
 def test_shrink_factor_mistakes(answer, hint):
-    result = check_shrink_factor(answer)
+    result = check_shrink_factor(lambda: answer)
     assert not result.passed and hint in result.message
 
 
-@pytest.mark.parametrize("answer", [10, 9, 11, 10.0])
+@pytest.mark.parametrize("answer", [10, 9, 11, 10.0, 10.5])
 def test_weakest_position_right_answers(answer):
-    assert check_weakest_position(answer).passed
+    assert check_weakest_position(lambda: answer).passed
 
 
 @pytest.mark.parametrize(("answer", "hint"), [(0, "backward"), (1, "backward"), (20, "forward direction's last"),
-                                              (21, "lies in 0 .. 20"), (5, "wrong values"), (True, "give one number")])
+                                              (19, "forward direction's last"), (21, "a number from 0 to 20"),
+                                              (-1, "a number from 0 to 20"), (5, "wrong values"),
+                                              (True, "a number from 0 to 20")])
 def test_weakest_position_mistakes(answer, hint):
-    result = check_weakest_position(answer)
+    result = check_weakest_position(lambda: answer)
     assert not result.passed and hint in result.message
 
 
-def test_stubs_are_not_done():
-    assert check_elman_step(_not_done).message.startswith(NOT_DONE)
-    assert check_run_rnn(_not_done).message.startswith(NOT_DONE)
-    assert check_shrink_factor(...).message.startswith(NOT_DONE)
-    assert check_weakest_position(...).message.startswith(NOT_DONE)
-    assert "pass your function itself" in check_elman_step(42).message
+@pytest.mark.parametrize("check", [check_elman_step, check_run_rnn, check_run_rnn_backward, check_shrink_factor,
+                                   check_weakest_position])
+def test_stubs_are_not_done_and_non_functions_are_refused(check):
+    assert check(_not_done).message.startswith(NOT_DONE)
+    result = check(42)
+    assert not result.passed and "pass your function itself" in result.message
+
+
+def test_a_prediction_that_prints_or_fails_is_reported_not_raised():
+    def noisy():
+        print("thinking...")
+        return 1024
+
+    result = check_shrink_factor(noisy)
+    assert result.passed and "thinking..." in result.message
+    result = check_weakest_position(lambda: 1 / 0)
+    assert not result.passed and "ZeroDivisionError" in result.message

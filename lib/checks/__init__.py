@@ -288,7 +288,8 @@ def _check(student_fn, name, reference, cases, mistakes, atol, dtype, nan_hint, 
                 failed = Result(False, f"{HINT} {name}: {hint}")
         if failed is not None:
             return _with_output(failed, output)
-    return _with_output(Result(True, f"{PASS} {name}: passed all {len(cases)} test cases."), output)
+    passed = "passed." if len(cases) == 1 else f"passed all {len(cases)} test cases."
+    return _with_output(Result(True, f"{PASS} {name}: {passed}"), output)
 
 
 @dataclass(frozen=True)

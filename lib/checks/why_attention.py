@@ -1,14 +1,17 @@
-"""Exercises on the RNN and why attention replaced it: one step, the loop, two predictions."""
+"""Exercises of notebook 00 (why attention): one RNN step, the loop, the loop read backwards, two predictions."""
 
 from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import torch
 
-from lib.checks import HINT, NOT_DONE, Mistake, Result, as_mistakes, check_function
+from lib.checks import Exercise, Mistake, Result, as_mistakes, check_function
 from lib.rnn import elman_loop, elman_step
+
+# --- Exercise 1 (recall): one Elman step -------------------------------------------------------
 
 
 def _step_cases() -> list[tuple]:
@@ -19,12 +22,11 @@ def _step_cases() -> list[tuple]:
 
 
 def _step_ref(x_t, h, w_ih, w_hh, b):
-    return elman_step(x_t, h, w_ih, w_hh, b, torch.zeros_like(b))
+    return elman_step(x_t, h, w_ih, w_hh, b, torch.zeros_like(b))  # (B, D)
 
 
-def check_elman_step(student_fn) -> Result:
-    """`student_fn(x_t, h, w_ih, w_hh, b)`: x_t (B, C), h (B, D), w_ih (D, C), w_hh (D, D), b (D,) -> (B, D)."""
-    mistakes = as_mistakes([
+def _step_mistakes() -> list[Mistake]:
+    return as_mistakes([
         (lambda x, h, wi, wh, b: x @ wi.T + h @ wh.T + b,
          "no squashing: the Elman cell applies tanh to the sum, so every hidden value lies in (−1, 1)."),
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi + h @ wh + b),
@@ -38,8 +40,15 @@ def check_elman_step(student_fn) -> Result:
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi.T) + torch.tanh(h @ wh.T) + b,
          "tanh goes around the whole sum (input part + recurrent part + bias), not around each part."),
     ])
-    return check_function(student_fn, name="elman_step", reference=_step_ref, cases=_step_cases(),
-                          mistakes=mistakes)
+
+
+# `check_elman_step(fn)`: fn(x_t, h, w_ih, w_hh, b), x_t (B, C), h (B, D), w_ih (D, C), w_hh (D, D),
+# b (D,) -> the new hidden vector (B, D).
+check_elman_step = Exercise(
+    name="elman_step", reference=_step_ref, cases=_step_cases, mistakes=_step_mistakes,
+).check
+
+# --- Exercise 2 (build) and 3 (modify): the loop, forwards and backwards --------------------------
 
 
 def _loop_cases() -> list[tuple]:
@@ -49,72 +58,148 @@ def _loop_cases() -> list[tuple]:
              torch.randn(D, D, generator=g) / 2, torch.randn(D, generator=g) / 4) for B, T, C, D in shapes]
 
 
-def _loop_ref(x, w_ih, w_hh, b):
-    return elman_loop(x, w_ih, w_hh, b, torch.zeros_like(b))
+def _loop_ref(x, w_ih, w_hh, b, *, reverse: bool = False):
+    return elman_loop(x, w_ih, w_hh, b, torch.zeros_like(b), reverse=reverse)  # (B, T, D)
+
+
+def _backward_ref(x, w_ih, w_hh, b):
+    return _loop_ref(x, w_ih, w_hh, b, reverse=True)  # (B, T, D)
 
 
 def _fresh_each_step(x, w_ih, w_hh, b):
-    h0 = x.new_zeros(x.shape[0], w_hh.shape[0])
+    """Every step from h = 0: the same whichever way the loop runs."""
+    h0 = x.new_zeros(x.shape[0], w_hh.shape[0])  # (B, D)
     return torch.stack([_step_ref(x[:, t], h0, w_ih, w_hh, b) for t in range(x.shape[1])], dim=1)
 
 
 def _states_before(x, w_ih, w_hh, b):
-    out = _loop_ref(x, w_ih, w_hh, b)
+    out = _loop_ref(x, w_ih, w_hh, b)  # (B, T, D)
     return torch.cat([torch.zeros_like(out[:, :1]), out[:, :-1]], dim=1)
 
 
-def check_run_rnn(student_fn) -> Result:
-    """`student_fn(x, w_ih, w_hh, b)`: x (B, T, C) -> every hidden vector h_1 .. h_T, (B, T, D)."""
-    mistakes = as_mistakes([
+_NO_CARRY = ("every step starts from zeros: carry h over, h = step(x[:, t], h, ...), so each step sees "
+             "the tokens read before it.")
+
+
+def _loop_mistakes() -> list[Mistake]:
+    return as_mistakes([
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b)[:, -1],
          "return every hidden vector (B, T, D), not only the last one (B, D)."),
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b).transpose(0, 1),
          "batch first: stack the T vectors of shape (B, D) along dim=1, torch.stack(out, dim=1)."),
-        (_fresh_each_step,
-         "every step starts from zeros: carry h over, h = step(x[:, t], h, ...), so step t sees steps 0 .. t-1."),
-        (lambda x, wi, wh, b: elman_loop(x, wi, wh, b, torch.zeros_like(b), reverse=True),
-         "you read the sequence from the end: that is the backward direction of a bidirectional RNN."),
+        (_fresh_each_step, _NO_CARRY),
+        (_backward_ref,
+         "you read the sequence from the end: that is the backward direction of a bidirectional RNN "
+         "(Exercise 3); here go from t = 0 to T − 1."),
         (_states_before,
          "each output is the state *before* its step: store h after updating it with x[:, t]."),
     ])
-    return check_function(student_fn, name="run_rnn", reference=_loop_ref, cases=_loop_cases(),
-                          mistakes=mistakes)
 
 
-def _prediction(answer, name: str, reference: float, mistakes, *, log: bool,
-                valid: tuple[float, float] | None = None) -> Result:
-    """Check a predicted number against `reference` (on a log10 scale if `log`), with hints."""
-    if answer is ... or answer is None:
-        return Result(False, f"{NOT_DONE} {name}: not done yet. Replace `...` with your prediction (a number).")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(answer) or (
-            log and answer <= 0):
-        return Result(False, f"{HINT} {name}: give one {'positive ' if log else ''}number, got {answer!r}.")
-    if valid is not None and not valid[0] <= answer <= valid[1]:
-        return Result(False, f"{HINT} {name}: the answer lies in {valid[0]} .. {valid[1]}, got {answer!r}.")
-    scale = (lambda v: torch.tensor(math.log10(v))) if log else (lambda v: torch.tensor(float(v)))
-    # On the log scale 0.05 is a 12 % window: 1000 for 1024 passes, 500 or 2000 do not. A position
-    # may be off by one: the two directions of a real BiRNN never have exactly the same weights.
-    return check_function(lambda: scale(answer), name=name, reference=lambda: scale(reference), cases=[()],
-                          mistakes=[Mistake(lambda v=v: scale(v), hint) for v, hint in mistakes],
-                          atol=0.05 if log else 1.0)
+# `check_run_rnn(fn)`: fn(x, w_ih, w_hh, b), x (B, T, C) -> every hidden vector h_1 .. h_T, (B, T, D).
+check_run_rnn = Exercise(name="run_rnn", reference=_loop_ref, cases=_loop_cases, mistakes=_loop_mistakes).check
 
 
-def check_shrink_factor(answer) -> Result:
-    """The predicted factor by which a token's influence shrinks 10 tokens further back at ρ = 0.5."""
-    return _prediction(answer, "shrink_factor", 2.0**10, [
-        (2.0, "that is one step: the factor ρ = 0.5 is applied once per step, ten times over 10 tokens."),
-        (5.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 × 0.5."),
-        (20.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 / 0.5."),
-        (2.0**-10, "that is the influence left, ρ^10; the question asks how many times *smaller*: 1/ρ^10."),
-        (10.0, "the shrinking is geometric (×0.5 per step), not proportional to the distance."),
-    ], log=True)
+def _backward_mistakes() -> list[Mistake]:
+    return as_mistakes([
+        (_loop_ref,
+         "that reads the sentence from the first token, like run_rnn: let t run from T − 1 down to 0, "
+         "e.g. `for t in reversed(range(T))`."),
+        (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b).flip(1),
+         "the states are in reading order: store each state at the position of its token (out[t] = h), "
+         "so position 0 holds the state that has read the whole sentence. x.flip(1) alone does this too: "
+         "flip the result back."),
+        (_fresh_each_step, _NO_CARRY),
+        (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b)[:, 0],
+         "return every state (B, T, D), not only the final one (B, D); position 0 is the backward "
+         "half of h_n."),
+        (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b)[:, -1],
+         "return every state (B, T, D); and the backward direction's final state is at position 0, "
+         "not −1: out[:, -1] has read only the last token."),
+    ])
 
 
-def check_weakest_position(answer) -> Result:
-    """The predicted weakest token of a bidirectional RNN over T = 21 tokens (positions 0 .. 20)."""
-    return _prediction(answer, "weakest_position", 10, [
-        (0, "the ends are strong: token 0 is the *backward* direction's last input, one step from its final "
-            "state. Look for the token far from both ends."),
-        (20, "the ends are strong: token 20 is the forward direction's last input, one step from h_T. "
-             "Look for the token far from both ends."),
-    ], log=False, valid=(0, 20))
+# `check_run_rnn_backward(fn)`: fn(x, w_ih, w_hh, b), x (B, T, C) -> the backward direction's states, (B, T, D),
+# each stored at the position of its token (as nn.RNN(bidirectional=True) does).
+check_run_rnn_backward = Exercise(
+    name="run_rnn_backward", reference=_backward_ref, cases=_loop_cases, mistakes=_backward_mistakes,
+).check
+
+# --- Exercises 4 and 5 (predict before you run): numbers -----------------------------------------
+
+
+def _number(value) -> float | None:
+    """The answer as a finite float, or None if it is not one number (a bool, a string, a list, NaN)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype != torch.bool:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Prediction(Exercise):
+    """A predicted number, returned by a function without arguments: `reference()` is the answer,
+    each mistake a wrong answer. Compared on a log10 scale when `log` (then `atol` is in decades),
+    so answers of different sizes (2, 20, 1024) stay apart. An answer that is not one number in
+    `low .. high` gets `nan_hint`."""
+
+    log: bool = False
+    low: float = -math.inf
+    high: float = math.inf
+
+    def _scaled(self, value):
+        if value is None:
+            return None  # the engine says "returned None"
+        number = _number(value)
+        if number is None or not self.low <= number <= self.high or (self.log and number <= 0):
+            return torch.tensor(math.nan, dtype=torch.float64)
+        return torch.tensor(math.log10(number) if self.log else number, dtype=torch.float64)
+
+    def check(self, student_fn) -> Result:
+        if not callable(student_fn):
+            return super().check(student_fn)
+        mistakes = [Mistake(lambda fn=m.fn: self._scaled(fn()), m.hint) for m in self.mistakes()]
+        return check_function(lambda: self._scaled(student_fn()), name=self.name,
+                              reference=lambda: self._scaled(self.reference()), cases=[()], mistakes=mistakes,
+                              atol=self.atol, nan_hint=self.nan_hint, time_limit=self.time_limit)
+
+
+def _shrink_mistakes() -> list[Mistake]:
+    return as_mistakes([
+        (lambda: 2.0, "that is one step: the factor ρ = 0.5 is applied once per step, ten times over 10 tokens."),
+        (lambda: 5.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 × 0.5."),
+        (lambda: 20.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 / 0.5."),
+        (lambda: 2.0**-10, "that is the influence left, ρ^10; the question asks how many times *smaller*: 1/ρ^10."),
+        (lambda: 10.0, "the shrinking is geometric (×0.5 per step), not proportional to the distance."),
+    ])
+
+
+# On the log scale 0.05 decades is a 12 % window: 1000 for 1024 passes, 500 or 2000 do not.
+# `check_shrink_factor(fn)`: fn() returns by what factor a token's influence on h_T is smaller 10 tokens
+# further back, at ρ = 0.5 (symmetric W_hh, linear regime).
+check_shrink_factor = Prediction(
+    name="shrink_factor", reference=lambda: 2.0**10, cases=lambda: [()], mistakes=_shrink_mistakes,
+    atol=0.05, log=True, low=0.0,
+    nan_hint="return one positive number (an int or a float, e.g. `return 3.5`), not a string, a list or a bool.",
+).check
+
+
+def _weakest_mistakes() -> list[Mistake]:
+    return as_mistakes([
+        (lambda: 0, "the ends are strong: token 0 is the *backward* direction's last input, one step from its "
+                    "final state. Look for the token far from both ends."),
+        (lambda: 20, "the ends are strong: token 20 is the forward direction's last input, one step from h_T. "
+                     "Look for the token far from both ends."),
+    ])
+
+
+# A position may be off by one: the two directions of a real BiRNN never have exactly the same weights.
+# `check_weakest_position(fn)`: fn() returns the position (0 .. 20) of the token with the least influence
+# on h_n of a bidirectional RNN over T = 21 tokens, ρ = 0.8 in both directions.
+check_weakest_position = Prediction(
+    name="weakest_position", reference=lambda: 10, cases=lambda: [()], mistakes=_weakest_mistakes,
+    atol=1.0, low=0, high=20,
+    nan_hint="return one position, a number from 0 to 20 (the tokens are at positions 0 … 20).",
+).check
