@@ -63,8 +63,10 @@ def _marked(stub_source: str, solution_fn) -> str:
     body = reference.splitlines()[first.lineno - 1:]
     indent = min(len(line) - len(line.lstrip()) for line in body if line.strip())
     module = Path(solution_fn.__code__.co_filename).read_text(encoding="utf-8")  # solutions/NN_slug.py
+    # The module's imports and constants (e.g. PAD = 0) go inside the answer, which must stand alone.
     imports = [ast.unparse(n) for n in ast.parse(module).body
-               if isinstance(n, ast.Import | ast.ImportFrom) and getattr(n, "module", "") != "__future__"]
+               if isinstance(n, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign)
+               and getattr(n, "module", "") != "__future__"]
     lines = [*header, *([f"    # {comment}"] if comment else []), "    ### BEGIN SOLUTION",
              *(f"    {line}" for line in imports), *(f"    {line[indent:]}" for line in body), "    ### END SOLUTION"]
     return "\n".join(lines)
