@@ -1,4 +1,11 @@
-"""Notebook 06 (block): the widget and the exercises."""
+"""Notebook 06 (block): the widget and the exercises.
+
+The exercises' reference answers live in solutions/06_block.py (loaded by path; tests/test_solutions.py
+runs every listed mistake); here: wrong answers written the way students write them.
+"""
+
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,6 +21,7 @@ from lib.checks.block import (
     check_batch_norm,
     check_layer_norm,
     check_stack_parameters,
+    check_sublayer,
 )
 from lib.widgets.block import block_widget
 
@@ -62,51 +70,59 @@ def test_block_widget_bad_input():
 
 # --- exercises -------------------------------------------------------------------------------
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions  # noqa: E402
+
+SOLUTIONS = load_solutions("06_block.ipynb")
+
 
 def _not_done(*args):
     raise NotImplementedError
 
 
-def _ln_good(x, weight, bias):
-    mean = x.mean(-1, keepdim=True)
-    var = ((x - mean) ** 2).mean(-1, keepdim=True)
-    return (x - mean) / torch.sqrt(var + 1e-5) * weight + bias
-
-
 def test_layer_norm_solutions_pass():
-    assert check_layer_norm(_ln_good).message.startswith(PASS)
+    assert check_layer_norm(SOLUTIONS.my_layer_norm).message.startswith(PASS)
     assert check_layer_norm(lambda x, w, b: torch.nn.functional.layer_norm(x, x.shape[-1:], w, b)).passed
+
+
+def _ln(x, w, b, *, unbiased=False, eps=1e-5):
+    mean = x.mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(x.var(-1, unbiased=unbiased, keepdim=True) + eps) * w + b
 
 
 @pytest.mark.parametrize(
     ("fn", "hint"),
     [
         (lambda x, w, b: (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5) * w + b, "that is BatchNorm"),
-        (lambda x, w, b: (x - x.mean(-1, True)) / torch.sqrt(x.var(-1, keepdim=True) + 1e-5) * w + b,
-         "biased variance"),
+        (lambda x, w, b: _ln(x, w, b, unbiased=True), "biased variance"),
         (lambda x, w, b: w * (x - x.mean(-1, True)) / (x.std(-1, keepdim=True) + 1e-5) + b, "Annotated Transformer"),
         (lambda x, w, b: (x - x.mean(-1, True)) / (x.var(-1, False, True).sqrt() + 1e-5) * w + b, "inside the square"),
+        (lambda x, w, b: (x - x.mean(-1, True)) / x.std(-1, unbiased=False, keepdim=True) * w + b, "without eps"),
         (lambda x, w, b: torch.nn.functional.layer_norm(x, x.shape[-1:]), "left out the affine map"),
         (lambda x, w, b: torch.nn.functional.layer_norm(x, x.shape[-1:]) * w, "add the bias"),
     ],
 )
 def test_layer_norm_mistakes_get_their_hint(fn, hint):
     result = check_layer_norm(fn)
-    assert not result.passed and result.message.startswith(HINT) and hint in result.message
+    assert not result.passed and result.message.startswith(HINT) and hint in result.message, result.message
 
 
-def _bn_good(x):
-    return (x - x.mean((0, 1))) / torch.sqrt(x.var((0, 1), unbiased=False) + 1e-5)
+def test_layer_norm_nan_hint_names_the_constant_input():
+    def no_eps_but_rescaled(x, w, b):  # a NaN the listed mistakes do not produce
+        return 2 * _ln(x, w, b, eps=0.0)
+
+    result = check_layer_norm(no_eps_but_rescaled)
+    assert not result.passed and "an input vector is constant" in result.message, result.message
 
 
 def test_batch_norm_solutions_pass():
-    assert check_batch_norm(_bn_good).passed
+    assert check_batch_norm(SOLUTIONS.my_batch_norm).passed
     assert check_batch_norm(lambda x: torch.nn.functional.batch_norm(
         x.transpose(1, 2), None, None, training=True).transpose(1, 2)).passed
 
 
-def _bn_over(dims, unbiased=False):
-    return lambda x: (x - x.mean(dims, True)) / torch.sqrt(x.var(dims, unbiased=unbiased, keepdim=True) + 1e-5)
+def _bn_over(dims, unbiased=False, eps=1e-5):
+    return lambda x: (x - x.mean(dims, True)) / torch.sqrt(x.var(dims, unbiased=unbiased, keepdim=True) + eps)
 
 
 @pytest.mark.parametrize(
@@ -116,30 +132,70 @@ def _bn_over(dims, unbiased=False):
         (_bn_over(0), "each position t has its own"),
         (_bn_over(1), "every sentence then has its own"),
         (_bn_over((0, 1), unbiased=True), "biased batch variance"),
+        (_bn_over((0, 1), eps=0.0), "same in every token (variance 0)"),
         (_bn_over((0, 1, 2)), "one mean and one variance for the whole tensor"),
+        (lambda x: 3 * _bn_over((0, 1), eps=0.0)(x), "NaN where a feature is the same in every token"),
     ],
 )
 def test_batch_norm_mistakes_get_their_hint(fn, hint):
     result = check_batch_norm(fn)
-    assert not result.passed and hint in result.message
+    assert not result.passed and hint in result.message, result.message
+
+
+def test_sublayer_solutions_pass():
+    from lib.normalization import layer_norm
+
+    assert check_sublayer(SOLUTIONS.sublayer).passed
+    assert check_sublayer(lambda x, f, pre: x + f(layer_norm(x)) if pre else layer_norm(x + f(x))).passed
+
+
+def _norm(x):
+    return torch.nn.functional.layer_norm(x, x.shape[-1:])
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda x, f, pre: _norm(x + f(x)), "mixed up"),  # Post-LN for both
+        (lambda x, f, pre: x + f(_norm(x)), "mixed up"),  # Pre-LN for both
+        (lambda x, f, pre: _norm(x + f(x)) if pre else x + f(_norm(x)), "mixed up"),
+        (lambda x, f, pre: f(_norm(x)) if pre else _norm(f(x)), "residual connection (잔차 연결) is missing"),
+        (lambda x, f, pre: x + f(_norm(x)) if pre else x + _norm(f(x)), "after the sum"),
+        (lambda x, f, pre: (lambda z: z + f(z))(_norm(x)) if pre else _norm(x + f(x)), "carries x itself"),
+        (lambda x, f, pre: _norm(x + f(_norm(x))) if pre else _norm(x + f(x)), "no LayerNorm after the sum"),
+    ],
+)
+def test_sublayer_mistakes_get_their_hint(fn, hint):
+    result = check_sublayer(fn)
+    assert not result.passed and result.message.startswith(HINT) and hint in result.message, result.message
+
+
+def test_sublayer_errors_show_f_by_name():
+    result = check_sublayer(lambda x, f, pre: f(x, pre))
+    assert "TypeError" in result.message and "(2, 3, 6), f, False" in result.message, result.message
 
 
 def test_stack_parameters_answer_is_the_real_count():
     one = sum(p.numel() for p in EncoderBlock(D_MODEL, N_HEADS, D_FF).parameters())
-    assert check_stack_parameters(lambda: N_BLOCKS * one).passed
+    assert N_BLOCKS * one == 199936 == SOLUTIONS.stack_parameters()
+    assert check_stack_parameters(lambda: N_BLOCKS * one).message == f"{PASS} stack_parameters: right."
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
-    [(8544, "that is one block"), (6 * (8544 - 128), "two LayerNorms"), (6 * 8320, "bias"),
-     (6 * (8544 + 3 * (32 * 32 + 32)), "does not depend on h"), (12345, "wrong values")],
+    [(49984, "that is one block"), (4 * (49984 - 256), "you left out the two LayerNorms"),
+     (4 * (49984 - 4 * 64 - 256 - 64), "every nn.Linear has a bias too"),
+     (4 * (49984 - 256 * 64 - 64), "the FFN has two linear maps"),
+     (4 * (49984 + 3 * 3 * (64 * 64 + 64)), "does not depend on h"),
+     (123456, "not quite. Count one block"), (6 * 8544, "not quite"), ((4, 49984), "return a whole number")],
 )
 def test_stack_parameters_mistakes_get_their_hint(answer, hint):
     result = check_stack_parameters(lambda: answer)
-    assert not result.passed and hint in result.message
+    assert not result.passed and hint in result.message, result.message
+    assert "difference" not in result.message
 
 
-@pytest.mark.parametrize("check", [check_layer_norm, check_batch_norm, check_stack_parameters])
+@pytest.mark.parametrize("check", [check_layer_norm, check_batch_norm, check_sublayer, check_stack_parameters])
 def test_stubs_are_not_done_and_non_functions_are_refused(check):
     assert check(_not_done).message.startswith(NOT_DONE)
     result = check(42)

@@ -1,6 +1,12 @@
-"""lib.complexity (counts, FLOP counter, op counts, peak memory) and notebook 05's widget and exercises."""
+"""lib.complexity (counts, FLOP counter, op counts, peak memory) and notebook 05's widget and exercises.
 
+The exercises' reference answers live in solutions/05_complexity.py (loaded by path; tests/test_solutions.py
+runs every listed mistake); here: wrong answers written the way students write them.
+"""
+
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +18,7 @@ from lib.attention import chunked_attention, scaled_dot_product_attention
 from lib.checks import HINT, NOT_DONE, PASS
 from lib.checks.complexity import (
     check_attention_macs,
+    check_block_macs,
     check_fit_exponent,
     check_predict_memory_growth,
     check_predict_ratio,
@@ -192,16 +199,37 @@ def test_rnn_layer_bad_inputs():
 
 # --- exercises --------------------------------------------------------------------------------
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions  # noqa: E402
+
+SOLUTIONS = load_solutions("05_complexity.ipynb")
+CHECKS = [check_attention_macs, check_fit_exponent, check_block_macs, check_predict_ratio, check_predict_memory_growth]
+
 
 def _not_done(*args):
     raise NotImplementedError
 
 
 def test_solutions_pass():
-    assert check_attention_macs(lambda n, d: 4 * n * d * d + 2 * n * n * d).message.startswith(PASS)
-    assert check_predict_ratio(lambda: 10).passed
-    assert check_predict_memory_growth(lambda: (4, 2)).passed
-    assert check_fit_exponent(lambda ns, v: np.polyfit(np.log(ns), np.log(v), 1)[0]).passed
+    assert check_attention_macs(SOLUTIONS.attention_macs_of).message.startswith(PASS)
+    assert check_fit_exponent(SOLUTIONS.exponent).passed
+    assert check_block_macs(SOLUTIONS.block_macs_of).passed
+    assert check_predict_ratio(SOLUTIONS.predict_ratio).passed
+    assert check_predict_memory_growth(SOLUTIONS.predict_memory_growth).passed
+    assert check_predict_ratio(lambda: 10).passed and check_predict_memory_growth(lambda: [4.0, 2.0]).passed
+    assert check_fit_exponent(lambda ns, v: np.polyfit(np.log2(ns), np.log2(v), 1)[0]).passed  # any log base
+
+
+def test_block_reference_is_what_the_block_runs_and_leaves_the_random_numbers_alone(gen):
+    from lib.blocks import EncoderBlock
+    from lib.checks.complexity import _block_ref
+
+    torch.manual_seed(3)
+    before = torch.random.get_rng_state()
+    assert _block_ref(7, 8, 24) == attention_layer_macs(7, 8) + 2 * 7 * 8 * 24
+    assert torch.equal(torch.random.get_rng_state(), before)
+    x = torch.randn(2, 9, 16, generator=gen)
+    assert counted_flops(EncoderBlock(16, 4, 40), x) == 2 * 2 * _block_ref(9, 16, 40)  # heads and batch: same
 
 
 @pytest.mark.parametrize(
@@ -212,14 +240,23 @@ def test_solutions_pass():
         (check_attention_macs, lambda n, d: 2 * n * n * d + 3 * n * d * d, "W_O is the fourth"),
         (check_attention_macs, lambda n, d: 8 * n * d * d + 4 * n * n * d, "that is FLOPs"),
         (check_attention_macs, lambda n, d: 4 * n * n * d + 2 * n * d * d, "n and d are swapped"),
+        (check_block_macs, lambda n, d, f: 4 * n * d * d + 2 * n * n * d, "attention layer alone"),
+        (check_block_macs, lambda n, d, f: 4 * n * d * d + 2 * n * n * d + n * d * f, "two linear maps"),
+        (check_block_macs, lambda n, d, f: 12 * n * d * d + 2 * n * n * d, "d_ff = 4·d"),
+        (check_block_macs, lambda n, d, f: 4 * n * d * d + 2 * n * n * d + 2 * d * f, "every one of the n positions"),
+        (check_block_macs, lambda n, d, f: 2 * n * n * d + 2 * n * d * f, "four projections"),
+        (check_block_macs, lambda n, d, f: 2 * (4 * n * d * d + 2 * n * n * d + 2 * n * d * f), "that is FLOPs"),
         (check_predict_ratio, lambda: 8, "compares the n²-terms only"),
         (check_predict_ratio, lambda: 0.1, "upside down"),
         (check_predict_ratio, lambda: 6, "a second one"),
         (check_predict_ratio, lambda: 64, "not (n/d)²"),
+        (check_predict_ratio, lambda: 11, "not quite. Write both counts"),
         (check_predict_memory_growth, lambda: (2, 2), "multiplies them by 4"),
         (check_predict_memory_growth, lambda: (4, 4), "linear in n"),
         (check_predict_memory_growth, lambda: (4, 1), "T = n still doubles"),
         (check_predict_memory_growth, lambda: (2, 1), "(factor 4)"),
+        (check_predict_memory_growth, lambda: (8, 2), "not quite. For each, find the largest tensor"),
+        (check_predict_memory_growth, lambda: 4, "return a pair of two numbers"),
         (check_fit_exponent, lambda n, v: np.polyfit(n, v, 1)[0], "linear axes"),
         (check_fit_exponent, lambda n, v: np.polyfit(n, np.log(v), 1)[0], "log of n too"),
         (check_fit_exponent, lambda n, v: np.log(v[-1] / v[0]) / np.log(n[-1] / n[0]), "first and last"),
@@ -232,8 +269,23 @@ def test_mistakes_get_their_hint(check, fn, hint):
     assert not result.passed and result.message.startswith(HINT) and hint in result.message, result.message
 
 
-@pytest.mark.parametrize("check", [check_attention_macs, check_predict_ratio, check_predict_memory_growth,
-                                   check_fit_exponent])
+def test_predictions_do_not_give_the_answer_away():
+    for check, answer, truth in ((check_predict_ratio, lambda: 12, "10"), (check_predict_memory_growth,
+                                                                           lambda: (3, 2), "(4, 2)")):
+        message = check(answer).message
+        assert "difference" not in message and truth not in message, message
+
+
+def test_fit_exponent_in_place_log_is_caught():
+    def in_place(ns, values):
+        np.log(values, out=values)
+        return float(np.polyfit(np.log(ns), values, 1)[0])
+
+    result = check_fit_exponent(in_place)
+    assert not result.passed and "changed its input (argument 2) in place" in result.message
+
+
+@pytest.mark.parametrize("check", CHECKS)
 def test_stubs_are_not_done_and_non_functions_are_refused(check):
     assert check(_not_done).message.startswith(NOT_DONE)
     result = check(42)

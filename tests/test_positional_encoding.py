@@ -1,14 +1,26 @@
-"""Notebook 07 (positional encoding): its widget and its exercises."""
+"""Notebook 07 (positional encoding): its widget and its exercises.
+
+The exercises' reference answers live in solutions/07_positional_encoding.py (loaded by path;
+tests/test_solutions.py runs every listed mistake); here: wrong answers written the way students write them.
+"""
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from widget_harness import exercise
 
-from lib.checks.positional_encoding import check_offset_rotation, check_sinusoidal, check_to_concatenated
-from lib.positional import sinusoidal_encoding_concatenated
+from lib.checks import HINT, NOT_DONE, PASS
+from lib.checks.positional_encoding import (
+    check_offset_rotation,
+    check_predict_norms,
+    check_sinusoidal,
+    check_to_concatenated,
+)
+from lib.positional import sinusoidal_encoding, sinusoidal_encoding_concatenated
 from lib.widgets.positional_encoding import MAX_D_MODEL, MAX_POSITIONS, positional_widget
 
 # float32 entries of size <= 1 are off by at most 2^-24; a 2-term sum with |weights| <= 1 and
@@ -53,25 +65,11 @@ def test_widget_bad_input():
 
 # --- exercises -----------------------------------------------------------------------------
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions  # noqa: E402
 
-def sinusoidal_solution(n_positions, d_model, base):
-    pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (P, 1)
-    two_i = torch.arange(0, d_model, 2, dtype=torch.float64)
-    angle = pos / base ** (two_i / d_model)  # (P, C/2)
-    return torch.stack([torch.sin(angle), torch.cos(angle)], dim=-1).reshape(n_positions, -1)[:, :d_model]
-
-
-def rotation_solution(k, d_model, base):
-    m = torch.zeros(d_model, d_model)
-    for i in range(d_model // 2):
-        a = k / base ** (2 * i / d_model)
-        block = torch.tensor([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-        m[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = block
-    return m
-
-
-def to_concatenated_solution(pe):
-    return torch.cat([pe[:, 0::2], pe[:, 1::2]], dim=1)
+SOLUTIONS = load_solutions("07_positional_encoding.ipynb")
+CHECKS = [check_sinusoidal, check_offset_rotation, check_to_concatenated, check_predict_norms]
 
 
 def not_written(*args):
@@ -79,11 +77,22 @@ def not_written(*args):
 
 
 def test_solutions_pass_and_stubs_are_not_done():
-    assert check_sinusoidal(sinusoidal_solution).passed
-    assert check_offset_rotation(rotation_solution).passed
-    assert check_to_concatenated(to_concatenated_solution).passed
-    for check in (check_sinusoidal, check_offset_rotation, check_to_concatenated):
-        assert "not done yet" in check(not_written).message
+    assert check_sinusoidal(SOLUTIONS.sinusoidal).passed
+    assert check_offset_rotation(SOLUTIONS.offset_matrix).passed
+    assert check_to_concatenated(SOLUTIONS.to_concatenated).passed
+    assert check_predict_norms(SOLUTIONS.predict_norms).message == f"{PASS} predict_norms: right."
+    for check in CHECKS:
+        assert check(not_written).message.startswith(NOT_DONE)
+        assert "pass your function itself" in check(42).message
+
+
+def test_a_float32_answer_passes():
+    def float32_sinusoidal(n, d, base):  # angles in float32, as many code bases compute them
+        p, two_i = torch.arange(n)[:, None].float(), torch.arange(0, d, 2).float()
+        angle = p / base ** (two_i / d)
+        return torch.stack([angle.sin(), angle.cos()], dim=-1).flatten(1)
+
+    assert check_sinusoidal(float32_sinusoidal).passed
 
 
 def interleaved(n, d, base, exponent):
@@ -97,14 +106,16 @@ def interleaved(n, d, base, exponent):
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (lambda n, d, b: torch.cat([sinusoidal_solution(n, d, b)[:, 0::2], sinusoidal_solution(n, d, b)[:, 1::2]], 1),
+        (lambda n, d, b: torch.cat([SOLUTIONS.sinusoidal(n, d, b)[:, 0::2], SOLUTIONS.sinusoidal(n, d, b)[:, 1::2]], 1),
          "concatenated layout"),
-        (lambda n, d, b: sinusoidal_solution(n, d, b).reshape(n, -1, 2).flip(-1).reshape(n, d), "swapped"),
+        (lambda n, d, b: SOLUTIONS.sinusoidal(n, d, b).reshape(n, -1, 2).flip(-1).reshape(n, d), "swapped"),
         (lambda n, d, b: interleaved(n, d, b, lambda j, d: j / d), "share one frequency"),
         (lambda n, d, b: interleaved(n, d, b, lambda j, d: (j // 2) / d), "stop half way"),
-        (lambda n, d, b: sinusoidal_solution(n, d, 1 / b), "do not multiply"),
+        (lambda n, d, b: SOLUTIONS.sinusoidal(n, d, 1 / b), "do not multiply"),
         (lambda n, d, b: interleaved(n, d, b, lambda j, d: 2 * (j // 2)), "division by d_model"),
-        (lambda n, d, b: sinusoidal_solution(n, d, b)[:-1], "returned shape"),
+        (lambda n, d, b: SOLUTIONS.sinusoidal(n, d, 10000), "you used 10000 whatever `base` is"),
+        (lambda n, d, b: interleaved(n + 1, d, b, lambda j, d: 2 * (j // 2) / d)[1:], "positions count from 0"),
+        (lambda n, d, b: SOLUTIONS.sinusoidal(n, d, b)[:-1], "returned shape"),
     ],
 )
 def test_sinusoidal_hints(wrong, hint):
@@ -115,9 +126,11 @@ def test_sinusoidal_hints(wrong, hint):
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (lambda k, d, b: rotation_solution(k, d, b).T, "shifts back by k"),
-        (lambda k, d, b: rotation_solution(k, d, b ** 0.5), "instead of 2i"),
-        (lambda k, d, b: rotation_solution(k, d, b ** 1e-12), "its own angle"),
+        (lambda k, d, b: SOLUTIONS.offset_matrix(k, d, b).T, "shifts back by k"),
+        (lambda k, d, b: SOLUTIONS.offset_matrix(k, d, b ** 0.5), "instead of 2i"),
+        (lambda k, d, b: SOLUTIONS.offset_matrix(k, d, b ** 1e-12), "its own angle"),
+        (lambda k, d, b: SOLUTIONS.offset_matrix(1, d, b), "one position (M_1)"),
+        (lambda k, d, b: SOLUTIONS.offset_matrix(k, d, 10000.0), "you used 10000 whatever `base` is"),
         (lambda k, d, b: torch.eye(d), "identity"),
         (lambda k, d, b: torch.ones(d), "returned shape"),
     ],
@@ -154,3 +167,21 @@ def test_offset_rotation_concatenated_hint():
 def test_to_concatenated_hints(wrong, hint):
     result = check_to_concatenated(wrong)
     assert not result.passed and hint in result.message, result.message
+
+
+def test_predict_norms_reference_is_the_encoding_itself():
+    pe = sinusoidal_encoding(1001, 512).double()
+    assert abs(pe[0] @ pe[0] - 256) < 1e-4 and abs(pe[1000] @ pe[1000] - 256) < 1e-4
+    assert abs(pe[3] @ pe[10] - pe[100] @ pe[107]) < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [((512, 512, 0), "not 512"), ((0, 256, 0), "not the zero vector"), ((1, 1, 0), "the squared lengths add up"),
+     ((256, 256, 3.5), "not quite. Work pair by pair"), ((256, 300, 0), "not quite"),
+     (256, "return a tuple of three numbers")],
+)
+def test_predict_norms_hints(answer, hint):
+    result = check_predict_norms(lambda: answer)
+    assert not result.passed and result.message.startswith(HINT) and hint in result.message, result.message
+    assert "difference" not in result.message
