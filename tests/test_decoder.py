@@ -1,5 +1,8 @@
 """Notebook 10 (decoder): the cross-attention widget and the exercises."""
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from widget_harness import exercise
@@ -15,9 +18,14 @@ from lib.checks.decoder import (
     T,
     check_cross_attention,
     check_cross_weights_shape,
+    check_masked_cross_attention,
     check_memory_mask,
 )
+from lib.masks import padding_mask
 from lib.widgets.decoder import decoder_widget
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from exercises import load_solutions  # solutions/ is loaded by path, as in test_solutions
 
 SOURCE, TARGET = list("abcdef"), list("fedcb")  # S = 6, T = 5
 
@@ -82,16 +90,14 @@ def test_decoder_widget_bad_input(gen):
 
 
 # --- exercises -------------------------------------------------------------------------------
+# The reference answers live in solutions/10_decoder.py (tests/test_solutions.py runs them and every
+# listed mistake through the checkers); here: answers written other ways, and what the engine adds.
+
+SOLUTIONS = load_solutions("10_decoder.ipynb")
 
 
 def _not_done(*args):
     raise NotImplementedError
-
-
-def _cross_good(x, memory, w_q, w_k, w_v):
-    q, k, v = x @ w_q, memory @ w_k, memory @ w_v  # (B, T, D), (B, S, D), (B, S, D)
-    weights = torch.softmax(q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1)  # (B, T, S)
-    return weights @ v
 
 
 def _attend(q, k, v, scale=None, mask=None, dim=-1):
@@ -101,10 +107,9 @@ def _attend(q, k, v, scale=None, mask=None, dim=-1):
     return torch.softmax(scores, dim=dim) @ v
 
 
-def test_cross_attention_solutions_pass():
-    assert check_cross_attention(_cross_good).message.startswith(PASS)
+def test_cross_attention_the_lib_way_passes():
     lib_way = lambda x, m, wq, wk, wv: scaled_dot_product_attention(x @ wq, m @ wk, m @ wv)[0]  # noqa: E731
-    assert check_cross_attention(lib_way).passed
+    assert check_cross_attention(lib_way).message.startswith(PASS)
 
 
 def _tril(x, m):
@@ -115,50 +120,81 @@ def _tril(x, m):
     ("fn", "hint"),
     [
         (lambda x, m, wq, wk, wv: _attend(m @ wq, x @ wk, x @ wv), "the roles are swapped"),
-        (lambda x, m, wq, wk, wv: _attend(x @ wq, x @ wk, x @ wv), "that is self-attention"),
-        (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, scale=x.shape[-1] ** -0.5), "√d_model"),
-        (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, scale=1.0), "not scaled"),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, dim=1), "over the queries"),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, mask=_tril(x, m)), "no causal mask"),
+        (lambda x, m, wq, wk, wv: scaled_dot_product_attention(x @ wq, m @ wk, m @ wv)[1], "returned the weights"),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv) * 2, "wrong values"),
     ],
 )
-def test_cross_attention_mistakes_get_their_hint(fn, hint):
+def test_cross_attention_written_other_ways_gets_its_hint(fn, hint):
     result = check_cross_attention(fn)
-    assert not result.passed and result.message.startswith(HINT) and hint in result.message
+    assert not result.passed and result.message.startswith(HINT) and hint in result.message, result.message
 
 
-def _mask_good(lengths, T, S):
-    real = torch.arange(S)[None, :] < lengths[:, None]  # (B, S)
-    return real[:, None, :].expand(len(lengths), T, S)
-
-
-def test_memory_mask_solution_passes():
-    assert check_memory_mask(_mask_good).passed
-    assert check_memory_mask(lambda n, T, S: _mask_good(n, T, S).clone()).passed
+def test_memory_mask_other_answers_and_non_boolean_masks():
+    assert check_memory_mask(lambda n, T, S: SOLUTIONS.memory_mask(n, T, S).clone()).passed
+    assert check_memory_mask(lambda n, T, S: padding_mask(n, S).repeat(1, T, 1)).passed
+    for dtype in (torch.float32, torch.int64, torch.int8):  # lib rejects them; SDPA adds a float mask
+        result = check_memory_mask(lambda n, T, S, dtype=dtype: SOLUTIONS.memory_mask(n, T, S).to(dtype))
+        assert not result.passed and "must be boolean" in result.message
 
 
 @pytest.mark.parametrize(
     ("fn", "hint"),
     [
-        (lambda n, T, S: ~_mask_good(n, T, S), "polarity is inverted"),
-        (lambda n, T, S: _mask_good(n, 1, S), "expand it to one row per target position"),
-        (lambda n, T, S: _mask_good(n, T, S) & torch.ones(T, S, dtype=torch.bool).tril(), "no causal part"),
+        (lambda n, T, S: ~SOLUTIONS.memory_mask(n, T, S), "polarity is inverted"),
+        (lambda n, T, S: SOLUTIONS.memory_mask(n, 1, S), "expand it to one row per target position"),
         (lambda n, T, S: (torch.arange(T)[None, :] < n[:, None])[:, :, None].expand(len(n), T, S),
          "you blocked query rows"),
-        (lambda n, T, S: (torch.arange(S)[None, :] <= n[:, None])[:, None, :].expand(len(n), T, S), "off by one"),
         (lambda n, T, S: (torch.arange(S)[None, :] < n[:, None])[None].expand(T, len(n), S), "axes are swapped"),
     ],
 )
-def test_memory_mask_mistakes_get_their_hint(fn, hint):
+def test_memory_mask_written_other_ways_gets_its_hint(fn, hint):
     result = check_memory_mask(fn)
-    assert not result.passed and hint in result.message
+    assert not result.passed and hint in result.message, result.message
+
+
+def _masked(x, m, wq, wk, wv, mask, fill=float("-inf")):
+    scores = (x @ wq) @ (m @ wk).transpose(-2, -1) / wq.shape[1] ** 0.5
+    return torch.softmax(scores.masked_fill(~mask, fill), dim=-1) @ (m @ wv)
+
+
+def test_masked_cross_attention_other_answers_pass():
+    lib_way = lambda x, m, wq, wk, wv, mask: scaled_dot_product_attention(x @ wq, m @ wk, m @ wv, mask)[0]  # noqa: E731
+    assert check_masked_cross_attention(lib_way).passed
+    assert check_masked_cross_attention(lambda *a: _masked(*a, fill=-1e9)).passed  # no empty rows in the cases
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda x, m, wq, wk, wv, mask: SOLUTIONS.cross_attention(x, m, wq, wk, wv), "you ignored memory_mask"),
+        (lambda x, m, wq, wk, wv, mask: _masked(x, m, wq, wk, wv, ~mask), "the polarity is inverted"),
+        (lambda x, m, wq, wk, wv, mask: _masked(x, m, wq, wk, wv, mask, fill=0.0), "exp(0) = 1"),
+        (lambda x, m, wq, wk, wv, mask: torch.softmax((x @ wq) @ (m @ wk).transpose(-2, -1) / wq.shape[1] ** 0.5, -1)
+         @ (m @ wv).masked_fill(~mask.transpose(-2, -1), 0.0), "or the padded values"),
+        (lambda x, m, wq, wk, wv, mask: _masked(x, m, wq, wk, wv, mask & _tril(x, m)), "no causal mask"),
+    ],
+)
+def test_masked_cross_attention_written_other_ways_gets_its_hint(fn, hint):
+    result = check_masked_cross_attention(fn)
+    assert not result.passed and hint in result.message, result.message
+
+
+def test_masked_cross_attention_nan_elsewhere_gets_the_exercises_nan_hint():
+    def blocks_everything_of_the_first_source(x, m, wq, wk, wv, mask):
+        mask = mask.clone()
+        mask[0] = False
+        return _masked(x, m, wq, wk, wv, mask)
+
+    result = check_masked_cross_attention(blocks_everything_of_the_first_source)
+    assert not result.passed and "is the polarity right?" in result.message
 
 
 def test_cross_weights_shape_answer_is_what_the_block_returns():
     block = DecoderBlock(D_MODEL, N_HEADS, 64)
     _, _, cross = block(torch.randn(B, T, D_MODEL), torch.randn(B, S, D_MODEL))
-    assert check_cross_weights_shape(lambda: tuple(cross.shape)).passed
+    assert SOLUTIONS.cross_weights_shape() == tuple(cross.shape)
     assert check_cross_weights_shape(lambda: cross.shape).passed  # a torch.Size is fine too
 
 
@@ -170,15 +206,17 @@ def test_cross_weights_shape_answer_is_what_the_block_returns():
         ((2, 5, 9), "head axis"),
         ((2, 4, 5, 8), "D = d_k"),
         ((2, 5, 32), "block's output"),
-        ((2, 4, 5, 7), "wrong values"),
+        ((2, 4, 5, 7), "not quite"),
+        ((2, 4, 5), "return a tuple of four whole numbers"),
     ],
 )
-def test_cross_weights_shape_mistakes_get_their_hint(answer, hint):
+def test_cross_weights_shape_answers(answer, hint):
     result = check_cross_weights_shape(lambda: answer)
-    assert not result.passed and hint in result.message
+    assert not result.passed and hint in result.message and "largest difference" not in result.message
 
 
-@pytest.mark.parametrize("check", [check_cross_attention, check_memory_mask, check_cross_weights_shape])
+@pytest.mark.parametrize("check", [check_cross_attention, check_memory_mask, check_masked_cross_attention,
+                                   check_cross_weights_shape])
 def test_stubs_are_not_done_and_non_functions_are_refused(check):
     assert check(_not_done).message.startswith(NOT_DONE)
     result = check(42)
