@@ -92,7 +92,8 @@ lint: venv
 	$(VENV)/bin/ruff check lib tests scripts
 
 # tests/test_course.py runs nbgrader, which executes a notebook twice (~30 s): it runs beside the
-# notebooks in `nbval`, on the two workers, instead of alone here.
+# notebooks in `nbval`, on the two workers (listed first, so it starts while the other worker runs
+# notebooks), instead of alone here.
 SLOW_TESTS := tests/test_course.py
 unit: venv
 	$(PY) -m pytest tests --ignore=tests/e2e $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
@@ -102,8 +103,8 @@ nbval: venv
 	@shopt -s nullglob; nbs=(notebooks/*.ipynb); \
 	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
 	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
-	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $${nbs[*]} $(SLOW_TESTS)"; \
-	$(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) "$${nbs[@]}" $(SLOW_TESTS)
+	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $(SLOW_TESTS) $${nbs[*]}"; \
+	$(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
 
 # Two browsers at a time, each with its own JupyterLab: 195 s instead of 245 s for 14 notebooks here
 # (while one waits for its kernel, the other renders). `E2E_XDIST=` runs them in turn.

@@ -166,8 +166,11 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
     validate.tensor(b, "b (..., S)", min_dims=1)
     if a.shape != b.shape:
         raise ValueError(f"the two scores must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-    if not torch.equal(a.isnan(), b.isnan()):
-        raise ValueError("the two scores must be NaN (padding) at the same places, and only there")
+    differ = a.isnan() != b.isnan()
+    if differ.any():
+        first = tuple(differ.nonzero()[0].tolist())
+        raise ValueError(f"the two scores must be NaN (padding) at the same places, and only there; they differ at "
+                         f"{int(differ.sum())} of {differ.numel()} entries, the first at index {first}")
     _check_scores(a, "a")
 
 
@@ -273,4 +276,10 @@ def without_top(a: torch.Tensor, b: torch.Tensor, *, k: int) -> tuple[torch.Tens
     for x in (a, b):
         n = min(k, a.shape[-1])
         top.scatter_(-1, x.nan_to_num(float("-inf")).topk(n, dim=-1).indices, True)
+    emptied = (top | a.isnan()).all(-1)  # (...): rows with nothing left
+    if emptied.any():
+        shortest = int((~a.isnan()).sum(-1)[emptied].min())
+        raise ValueError(f"k={k} leaves no entry in {int(emptied.sum())} of {emptied.numel()} rows of a "
+                         f"{tuple(a.shape)}: the top {k} of a and of b cover all {shortest} real entries of the "
+                         f"shortest row; use a smaller k")
     return a.masked_fill(top, float("nan")), b.masked_fill(top, float("nan"))

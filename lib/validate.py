@@ -135,6 +135,9 @@ def token_ids(tokens, name: str, vocab_size: int, *, dims: int = 2) -> torch.Ten
                         f"use torch.tensor(ids) or torch.from_numpy(ids).long()")
     if tokens.dtype.is_floating_point or tokens.dtype == torch.bool or tokens.is_complex():
         raise TypeError(f"{name} must hold integer token ids, got dtype {tokens.dtype}; use {_var(name)}.long()")
+    if tokens.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"{name} must hold int64 or int32 token ids (what nn.Embedding takes), got dtype "
+                        f"{tokens.dtype}; use {_var(name)}.long()")
     if tokens.dim() != dims:
         raise ValueError(f"{name} must have {dims} dimensions, got shape {tuple(tokens.shape)}")
     if tokens.numel() == 0:
