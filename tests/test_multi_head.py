@@ -15,9 +15,8 @@ import pytest
 import torch
 from widget_harness import exercise
 
-from lib.checks import HINT, NOT_DONE, PASS
+from lib.checks import HINT, NOT_DONE, PASS, Prediction
 from lib.checks.multi_head import (
-    Prediction,
     check_head_weights,
     check_merge_heads,
     check_predict_head_variance,

@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import math
+import numbers
 import signal
 import sys
 import threading
@@ -315,3 +317,65 @@ class Exercise:
         return check_function(student_fn, name=self.name, reference=self.reference, cases=self.cases(),
                               mistakes=self.mistakes(), atol=self.atol, dtype=self.dtype, nan_hint=self.nan_hint,
                               time_limit=self.time_limit)
+
+
+def _number(value) -> float | None:
+    """The answer as a finite float, or None if it is not one number (a bool, a string, a list, NaN)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype != torch.bool:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Prediction(Exercise):
+    """A "predict before you run" question: a function without arguments returns the answer.
+
+    `reference()` is the answer, each mistake a known wrong answer with its own hint, as in any
+    `Exercise`. Any other wrong answer is told to work it out again (`retry`), never how far off it
+    is: the engine's "largest difference" would give the answer away. An answer of another form
+    (shape) is told the form (`form`).
+
+    One number may be compared on a log10 scale (`log`; `atol` is then in decades, so 2, 20 and 1024
+    stay apart) and within `low .. high`; an answer that is not one number in range gets `nan_hint`.
+    """
+
+    form: str = "a number"
+    retry: str = "that is not it; work it out again from the formula."
+    log: bool = False
+    low: float = -math.inf
+    high: float = math.inf
+
+    def _scaled(self, value):
+        if value is None:
+            return None  # the engine says "returned None"
+        number = _number(value)
+        if number is None or not self.low <= number <= self.high or (self.log and number <= 0):
+            return torch.tensor(math.nan, dtype=torch.float64)
+        return torch.tensor(math.log10(number) if self.log else number, dtype=torch.float64)
+
+    def _one_number(self) -> bool:
+        return self.log or math.isfinite(self.low) or math.isfinite(self.high)
+
+    def check(self, student_fn) -> Result:
+        if callable(student_fn) and self._one_number():
+            mistakes = [Mistake(lambda fn=m.fn: self._scaled(fn()), m.hint) for m in self.mistakes()]
+            result = check_function(
+                lambda: self._scaled(student_fn()), name=self.name, reference=lambda: self._scaled(self.reference()),
+                cases=[()], mistakes=mistakes, atol=self.atol, nan_hint=self.nan_hint, time_limit=self.time_limit,
+            )
+        else:
+            result = super().check(student_fn)
+        head = f"{HINT} {self.name}: "
+        first, newline, rest = result.message.partition("\n")  # the rest: what the function printed
+        if result.passed:
+            return Result(True, f"{PASS} {self.name}: right." + newline + rest)
+        if not first.startswith(head):
+            return result
+        if "but wrong values (largest difference" in first:
+            first = head + f"not quite. {self.retry}"
+        elif "expected a tensor of shape" in first or " it returned shape " in first:
+            first = head + f"return {self.form}."
+        return Result(False, first + newline + rest)

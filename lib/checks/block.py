@@ -6,8 +6,7 @@ from __future__ import annotations
 import torch
 
 from lib.blocks import EncoderBlock
-from lib.checks import Exercise, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Prediction, as_mistakes
 from lib.normalization import batch_norm, layer_norm
 
 EPS = 1e-5

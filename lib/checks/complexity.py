@@ -7,8 +7,7 @@ import numpy as np
 import torch
 
 from lib.blocks import EncoderBlock
-from lib.checks import Exercise, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Prediction, as_mistakes
 from lib.complexity import attention_layer_macs, counted_flops, fit_exponent, rnn_layer_macs
 
 # The layer asked about in the prediction exercise.

@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 
 from lib.attention import scaled_dot_product_attention
-from lib.checks import Exercise, Mistake, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Mistake, Prediction, as_mistakes
 from lib.masks import padding_mask
 
 # The "predict before you run" question: a DecoderBlock(d_model=32, n_heads=4, d_ff=64) reads

@@ -11,8 +11,7 @@ from __future__ import annotations
 import torch
 
 from lib.attention import masked_softmax
-from lib.checks import Exercise, Mistake, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Mistake, Prediction, as_mistakes
 from lib.masks import causal_mask, left_padding_mask, padding_mask
 from lib.softmax import naive_masked_softmax
 

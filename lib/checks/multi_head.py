@@ -4,43 +4,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
 from lib.attention import scaled_dot_product_attention
-from lib.checks import HINT, PASS, Exercise, Result, as_mistakes
+from lib.checks import Exercise, Prediction, as_mistakes
 from lib.heads import merge_heads, split_heads
 from lib.variance import predicted_variance
 
 # --- predictions ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Prediction(Exercise):
-    """A "predict before you run" question whose answer is a number or a tuple of numbers.
-
-    Its known wrong answers get their own hints, as in any `Exercise`. Any other wrong answer is
-    told how to work it out again (`retry`), never how far off it is: the engine's "largest
-    difference" would give the answer away. An answer of another form is told the form (`form`).
-    """
-
-    form: str = "a number"
-    retry: str = "that is not it; work it out again from the formula."
-
-    def check(self, student_fn) -> Result:
-        result = super().check(student_fn)
-        head = f"{HINT} {self.name}: "
-        first, newline, rest = result.message.partition("\n")  # the rest: what the function printed
-        if result.passed:
-            return Result(True, f"{PASS} {self.name}: right." + newline + rest)
-        if not first.startswith(head):
-            return result
-        if "but wrong values (largest difference" in first:
-            first = head + f"not quite. {self.retry}"
-        elif "expected a tensor of shape" in first or " it returned shape " in first:
-            first = head + f"return {self.form}."
-        return Result(False, first + newline + rest)
 
 
 # --- shared by the exercises ---------------------------------------------------------------------

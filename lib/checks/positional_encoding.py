@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lib.checks import Exercise, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Prediction, as_mistakes
 from lib.positional import (
     concatenated_columns,
     offset_rotation,

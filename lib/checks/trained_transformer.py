@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from lib.blocks import DecoderBlock
-from lib.checks import HINT, Exercise, Mistake, Result, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import HINT, Exercise, Mistake, Prediction, Result, as_mistakes
 from lib.data import BOS, EOS, PAD
 from lib.train import IGNORE
 

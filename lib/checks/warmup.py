@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lib.checks import Exercise, Mistake, Result, as_mistakes
-from lib.checks.multi_head import Prediction
+from lib.checks import Exercise, Mistake, Prediction, Result, as_mistakes
 from lib.schedules import noam_lr, warmup_linear_decay
 
 # Learning rates are ~1e-3: compare them relative to their size (rtol), not with an absolute 1e-5.

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import math
-import numbers
-from dataclasses import dataclass
-
 import torch
 
-from lib.checks import Exercise, Mistake, Result, as_mistakes, check_function
+from lib.checks import Exercise, Mistake, Prediction, as_mistakes
 from lib.rnn import elman_loop, elman_step
 
 # --- Exercise 1 (recall): one Elman step -------------------------------------------------------
@@ -126,44 +122,6 @@ check_run_rnn_backward = Exercise(
 ).check
 
 # --- Exercises 4 and 5 (predict before you run): numbers -----------------------------------------
-
-
-def _number(value) -> float | None:
-    """The answer as a finite float, or None if it is not one number (a bool, a string, a list, NaN)."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype != torch.bool:
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class Prediction(Exercise):
-    """A predicted number, returned by a function without arguments: `reference()` is the answer,
-    each mistake a wrong answer. Compared on a log10 scale when `log` (then `atol` is in decades),
-    so answers of different sizes (2, 20, 1024) stay apart. An answer that is not one number in
-    `low .. high` gets `nan_hint`."""
-
-    log: bool = False
-    low: float = -math.inf
-    high: float = math.inf
-
-    def _scaled(self, value):
-        if value is None:
-            return None  # the engine says "returned None"
-        number = _number(value)
-        if number is None or not self.low <= number <= self.high or (self.log and number <= 0):
-            return torch.tensor(math.nan, dtype=torch.float64)
-        return torch.tensor(math.log10(number) if self.log else number, dtype=torch.float64)
-
-    def check(self, student_fn) -> Result:
-        if not callable(student_fn):
-            return super().check(student_fn)
-        mistakes = [Mistake(lambda fn=m.fn: self._scaled(fn()), m.hint) for m in self.mistakes()]
-        return check_function(lambda: self._scaled(student_fn()), name=self.name,
-                              reference=lambda: self._scaled(self.reference()), cases=[()], mistakes=mistakes,
-                              atol=self.atol, nan_hint=self.nan_hint, time_limit=self.time_limit)
 
 
 def _shrink_mistakes() -> list[Mistake]:
