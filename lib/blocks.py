@@ -91,6 +91,7 @@ class EncoderBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         validate.tensor(x, "x (B, T, C)", dims=3)
+        validate.same_dtype(x, self.norm1.weight, "x (B, T, C)")
         if x.shape[-1] != self.d_model:
             raise ValueError(f"x must have shape (B, T, d_model={self.d_model}), got {tuple(x.shape)}")
         if self.norm_first:  # Pre-LN: normalise the sublayer's input, keep the residual path clean

@@ -17,11 +17,13 @@ compare two scores row by row over the real source characters only; `top1_share`
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 import torch.nn.functional as F
 
 from lib import validate
-from lib.model import Transformer
+from lib.model import Transformer, evaluating
 
 
 def _check(model, src: torch.Tensor, tgt_in: torch.Tensor, target: torch.Tensor | None = None) -> None:
@@ -57,14 +59,11 @@ def attention_scores(model: Transformer, src: torch.Tensor, tgt_in: torch.Tensor
     """
     _check(model, src, tgt_in)
     n = len(model.decoder)
-    if isinstance(layer, bool) or not isinstance(layer, int) or not -n <= layer < n:
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not -n <= layer < n:
         raise ValueError(f"layer must be a decoder layer index in {-n}..{n - 1}, got {layer!r}")
-    was_training = model.training
-    model.eval()
-    try:
+    layer = int(layer)  # a NumPy integer too
+    with evaluating(model):
         _, weights = model(src, tgt_in)
-    finally:
-        model.train(was_training)
     return _nan_at_padding(weights["cross"][layer].mean(1), src, model.pad_id)  # (B, H, T, S) -> (B, T, S)
 
 
@@ -102,9 +101,7 @@ def occlusion_scores(model: Transformer, src: torch.Tensor, tgt_in: torch.Tensor
     if replace_with is not None:
         validate.size(replace_with, "replace_with", minimum=0)
         validate.token_ids(torch.tensor([[replace_with]]), "replace_with", model.src_embedding.vocab_size)
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         B, S = src.shape
         full = _log_prob(model(src, tgt_in)[0], target)  # (B, T)
         real = src != model.pad_id  # (B, S)
@@ -116,8 +113,6 @@ def occlusion_scores(model: Transformer, src: torch.Tensor, tgt_in: torch.Tensor
             b, s = b_all[i:i + chunk], s_all[i:i + chunk]
             rows, keep = _occluded(model, src, b, s, replace_with)  # (R, W), (R, 1, W)
             drop[b, s] = full[b] - _log_prob(model(rows, tgt_in[b], src_mask=keep)[0], target[b])  # (R, T)
-    finally:
-        model.train(was_training)
     return drop.transpose(1, 2)  # (B, T, S)
 
 
@@ -133,13 +128,14 @@ def grad_input_scores(model: Transformer, src: torch.Tensor, tgt_in: torch.Tenso
     seen: list[torch.Tensor] = []
 
     def keep_output(_module, _inputs, output):
-        seen.append(output)
+        # A leaf of its own: the gradient reaches e_s also when the model's weights are frozen.
+        leaf = output.detach().requires_grad_(True)
+        seen.append(leaf)
+        return leaf
 
-    was_training = model.training
-    model.eval()
     handle = model.src_embedding.register_forward_hook(keep_output)
     try:
-        with torch.enable_grad():
+        with evaluating(model), torch.enable_grad():
             log_p = _log_prob(model(src, tgt_in)[0], target)  # (B, T)
             e = seen[0]  # (B, S, C)
             rows = []
@@ -148,7 +144,6 @@ def grad_input_scores(model: Transformer, src: torch.Tensor, tgt_in: torch.Tenso
                 rows.append((grad * e).sum(-1).detach())  # (B, S)
     finally:
         handle.remove()
-        model.train(was_training)
     return _nan_at_padding(torch.stack(rows, dim=1), src, model.pad_id)  # (B, T, S)
 
 

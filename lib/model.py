@@ -7,7 +7,9 @@ for one vector per sequence) is outside it, so the same encoder serves every tas
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -206,6 +208,19 @@ class Transformer(nn.Module):
         return logits, {"encoder": enc_weights, "self": self_weights, "cross": cross_weights}
 
 
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode (no dropout) inside the `with` block; afterwards the mode the model had, also after an error."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"evaluating needs a torch.nn.Module (a model or a layer), got {type(model).__name__}")
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def greedy_decode(model: Transformer, src: torch.Tensor, *, bos: int, eos: int, max_len: int) -> torch.Tensor:
     """Batched greedy decoding: start every row with `bos`, append the most likely token, stop at `eos`.
@@ -220,16 +235,14 @@ def greedy_decode(model: Transformer, src: torch.Tensor, *, bos: int, eos: int, 
     for name, token in (("bos", bos), ("eos", eos)):
         token = validate.size(token, name, minimum=0)
         validate.token_ids(torch.tensor([[token]]), name, model.tgt_embedding.vocab_size)
-    was_training = model.training
-    model.eval()
-    src_mask = model.source_mask(src)
-    memory, _ = model.encode(src, src_mask)  # (B, S, C)
-    out = torch.full((src.shape[0], 1), bos, dtype=torch.long)  # (B, 1)
-    done = torch.zeros(src.shape[0], dtype=torch.bool)  # (B,)
-    while out.shape[1] < max_len and not done.all():
-        logits, _, _ = model.decode(out, memory, src_mask)  # (B, t, V)
-        step = logits[:, -1].argmax(-1).masked_fill(done, model.pad_id)  # (B,)
-        out = torch.cat([out, step[:, None]], dim=1)  # (B, t + 1)
-        done |= step == eos
-    model.train(was_training)
+    with evaluating(model):
+        src_mask = model.source_mask(src)
+        memory, _ = model.encode(src, src_mask)  # (B, S, C)
+        out = torch.full((src.shape[0], 1), bos, dtype=torch.long)  # (B, 1)
+        done = torch.zeros(src.shape[0], dtype=torch.bool)  # (B,)
+        while out.shape[1] < max_len and not done.all():
+            logits, _, _ = model.decode(out, memory, src_mask)  # (B, t, V)
+            step = logits[:, -1].argmax(-1).masked_fill(done, model.pad_id)  # (B,)
+            out = torch.cat([out, step[:, None]], dim=1)  # (B, t + 1)
+            done |= step == eos
     return out

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lib import validate
+from lib.model import evaluating
 
 IGNORE = -100  # a target equal to this is not scored (padding), as in F.cross_entropy
 
@@ -148,12 +149,8 @@ def evaluate(model: nn.Module, inputs, targets: torch.Tensor) -> tuple[float, fl
     Shapes: inputs (B, ...) (or a tuple/dict of them), targets (B, ...) -> (loss, accuracy).
     """
     _check_batch(inputs, targets)
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         logits, _ = call_model(model, inputs)
-    finally:
-        model.train(was_training)
     _check_fit(logits, targets)
     _check_classes(logits, targets)
     scored = targets != IGNORE

@@ -398,3 +398,29 @@ def test_source_hits_refuses_bad_sources(source, error, match):
     scores = torch.tensor([[[0.1, 0.9, float("nan")], [0.3, 0.2, 0.5]]])  # (1, 2, 3)
     with pytest.raises(error, match=match):
         explain.source_hits(scores, source)
+
+
+def test_scores_work_on_a_frozen_model_and_a_numpy_layer_index(batch):
+    """Gradient × input needs no gradient of the weights; a NumPy integer is a layer index too."""
+    import numpy as np
+
+    src, tgt_in, target = batch
+    model = tiny_model()
+    expected = explain.grad_input_scores(model, src, tgt_in, target)
+    model.requires_grad_(False)
+    torch.testing.assert_close(explain.grad_input_scores(model, src, tgt_in, target), expected, equal_nan=True)
+    torch.testing.assert_close(explain.attention_scores(model, src, tgt_in, layer=np.int64(0)),
+                               explain.attention_scores(model, src, tgt_in, layer=0), equal_nan=True)
+
+
+def test_evaluating_restores_the_mode_also_after_an_error():
+    from lib.model import evaluating
+
+    model = torch.nn.Dropout(0.5).train()
+    with pytest.raises(RuntimeError, match="inside"), evaluating(model):
+        assert not model.training
+        raise RuntimeError("inside")
+    assert model.training
+    with evaluating(model.eval()):
+        pass
+    assert not model.training
