@@ -1,15 +1,21 @@
-"""Plot helpers. Each takes an `ax`, draws, and returns what is needed to update it in place."""
+"""Plot helpers. Each takes an `ax`, draws, and returns what is needed to update it in place.
+
+The colours live here once (the series palette, the weight colour map, the mask colours), for the
+static figures and the widgets alike. The statistical helpers at the end draw with seaborn, which is
+imported inside them only: importing this module never imports seaborn or touches matplotlib's rcParams.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib as mpl
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colorbar import Colorbar
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
@@ -17,14 +23,28 @@ from matplotlib.patches import Rectangle, StepPatch
 from matplotlib.text import Text
 
 # --- one colour scheme for every figure and widget -------------------------------------
+# The series palette: ten colours that stay apart for colour-blind eyes and on a washed-out projector
+# (the values of seaborn's "colorblind" palette). `setup_notebook` makes it matplotlib's colour cycle,
+# so "C0", "C1", ... in a notebook are these colours; lib code names them through SERIES.
+PALETTE = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+           "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9")
+SERIES = PALETTE  # SERIES[i] is the i-th series of a figure, in widgets and static figures alike
+PREDICTED = PALETTE[3]  # a curve that theory predicts, drawn over what was measured
+REFERENCE = "#7f7f7f"  # reference lines: chance, uniform 1/S, n = d
+HIGHLIGHT = "#e63946"  # the one thing to look at: the framed row, the marked entry, a NaN weight
 NO_TOKEN = "#d9d9d9"  # cells beyond the sequence, or beyond d_model: grey
+BLOCKED = "#1b1b1b"  # a masked ("may not attend") cell: black, in every mask and weight map
+ALLOWED = "#5cb85c"  # a cell the mask lets through: green
+MASK_LABELS = ("blocked", "may attend")  # colour-bar ticks of a mask map: 0 and 1
 # Masks: 0 = blocked (black), 1 = may attend (green); NaN = no token (grey).
-MASK_CMAP = mpl.colors.ListedColormap(["#1b1b1b", "#5cb85c"]).with_extremes(bad=NO_TOKEN)
-# Attention weights in [0, 1]; a value above 1 is how a NaN weight is shown (red), see `pad_nan`.
-WEIGHT_CMAP = mpl.colormaps["viridis"].with_extremes(bad=NO_TOKEN, over="#e63946")
+MASK_CMAP = mpl.colors.ListedColormap([BLOCKED, ALLOWED], name="mask").with_extremes(bad=NO_TOKEN)
+# Attention weights; on a fixed [0, 1] scale a value above 1 is how a NaN weight is shown (red), see `pad_nan`.
+WEIGHT_CMAP = mpl.colormaps["viridis"].with_extremes(bad=NO_TOKEN, over=HIGHLIGHT)
 # Signed values (positional encodings, Jacobians), centred on 0.
 SIGNED_CMAP = mpl.colormaps["RdBu_r"].with_extremes(bad=NO_TOKEN)
 NAN_AS = 2.0  # a NaN inside a weight matrix is stored as this, above vmax = 1, drawn "over" (red)
+TEXT_SIZE = 10  # the smallest text in a figure (annotations, legends) at the figure's own size: readable at 1280×720
+MAX_ANNOTATED = 10  # annotated heat maps (a number in every cell) up to this many rows and columns
 
 
 def to_numpy(x) -> np.ndarray:
@@ -34,23 +54,66 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
+def data_range(*matrices, symmetric: bool = False) -> tuple[float, float]:
+    """(vmin, vmax) of the finite entries of all `matrices`: a colour scale that spans what is drawn.
+
+    Weights that all sit between 0.1 and 0.3 are dark on a fixed 0–1 scale; on their own range the
+    differences the prose talks about show. `symmetric`: (−m, m) with m the largest |entry| (for RdBu).
+    """
+    finite = [v[np.isfinite(v)] for v in (to_numpy(m).astype(float).ravel() for m in matrices)]
+    values = np.concatenate(finite) if finite else np.array([])
+    if values.size == 0:
+        raise ValueError(f"data_range needs at least one finite entry, got {len(matrices)} matrices without one")
+    if symmetric:
+        top = float(np.abs(values).max()) or 1.0
+        return -top, top
+    lo, hi = float(values.min()), float(values.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _text_colour(rgba) -> str:
+    """Black on light cells, white on dark ones (by the cell colour's luminance)."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _colorbar(ax: Axes, mappable, label: str, **kw) -> Colorbar:
+    """A colour bar beside `ax` (or beside the list of axes `ax`), with its label set."""
+    figure = (ax[0] if isinstance(ax, list | tuple | np.ndarray) else ax).figure
+    bar = figure.colorbar(mappable, ax=ax, fraction=kw.pop("fraction", 0.046), pad=kw.pop("pad", 0.03), **kw)
+    bar.set_label(label)
+    return bar
+
+
+def colorbar(ax, mappable, label: str, **kw) -> Colorbar:
+    """A labelled colour bar beside `ax` or a list of axes that share one scale (`mappable`: an image).
+
+    `label` must say what the colour is, and its scale if it is not fixed (e.g. "weight (scale: this map's range)").
+    """
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"a colour bar needs a label saying what the colour means, got {label!r}")
+    return _colorbar(ax, mappable, label, **kw)
+
+
 @dataclass
 class Heatmap:
-    """An image plus optional per-cell labels; `update` changes the numbers, not the artists."""
+    """An image plus optional per-cell labels and colour bar; `update` changes the numbers, not the artists."""
 
     image: AxesImage
     texts: list[Text] = field(default_factory=list)
     fmt: str = "{:.2f}"
-    threshold: float = 0.5  # cells above it get dark text, below it light text
+    colorbar: Colorbar | None = None
 
     def update(self, matrix) -> None:
         m = to_numpy(matrix)
         if m.shape != self.image.get_array().shape:
             raise ValueError(f"heatmap is {self.image.get_array().shape}, new matrix is {m.shape}")
         self.image.set_data(m)
-        for text, value in zip(self.texts, m.ravel() if self.texts else [], strict=True):
-            text.set_text(self.fmt.format(value))
-            text.set_color("black" if value > self.threshold else "white")
+        if self.texts:
+            colours = self.image.cmap(self.image.norm(m.ravel()))
+            for text, value, rgba in zip(self.texts, m.ravel(), colours, strict=True):
+                text.set_text(self.fmt.format(value))
+                text.set_color(_text_colour(rgba))
 
 
 def heatmap(
@@ -61,45 +124,79 @@ def heatmap(
     ylabels: Sequence[str] | None = None,
     vmin: float | None = 0.0,
     vmax: float | None = 1.0,
-    cmap: str = "viridis",
+    cmap=WEIGHT_CMAP,
     annotate: bool = False,
     fmt: str = "{:.2f}",
     xlabel: str = "key",
     ylabel: str = "query",
+    colorbar: str | None = None,
+    fontsize: float = TEXT_SIZE,
 ) -> Heatmap:
-    """Draw a matrix (e.g. attention weights, rows = queries) as an image.
+    """Draw a matrix (e.g. attention weights, rows = queries) as an image, in place-updatable form.
 
+    `vmin`/`vmax` fix the colour scale (0–1 by default, for widgets whose weights change); pass
+    `data_range(matrix)` for a static map. `colorbar`: the colour bar's label (None: no bar here,
+    e.g. one shared bar for several maps, see `colorbar`). `annotate` writes each value in its cell.
     Shapes: matrix (T, S).
     """
     m = to_numpy(matrix)
     if m.ndim != 2:
         raise ValueError(f"heatmap needs a 2-D matrix, got shape {m.shape}")
+    for name, labels, n in (("xlabels", xlabels, m.shape[1]), ("ylabels", ylabels, m.shape[0])):
+        if labels is not None and len(labels) != n:
+            raise ValueError(f"the matrix is {m.shape[0]} × {m.shape[1]}, so {name} needs {n} labels, "
+                             f"got {len(labels)}")
     image = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
+    ax.grid(False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     for setter, labels, n in ((ax.set_xticks, xlabels, m.shape[1]), (ax.set_yticks, ylabels, m.shape[0])):
         if labels is not None:
-            setter(range(n), labels=list(labels))
-    mid = (vmin + vmax) / 2 if vmin is not None and vmax is not None else float(np.median(m))
-    grid = Heatmap(image, fmt=fmt, threshold=mid)
+            setter(range(n), labels=[str(label) for label in labels])
+    grid = Heatmap(image, fmt=fmt)
     if annotate:
-        kw = {"ha": "center", "va": "center", "fontsize": 8}
+        kw = {"ha": "center", "va": "center", "fontsize": fontsize}
         grid.texts = [ax.text(j, i, "", **kw) for i, j in np.ndindex(*m.shape)]
         grid.update(m)
+    if colorbar is not None:
+        grid.colorbar = _colorbar(ax, image, colorbar)
     return grid
 
 
-def bars(ax: Axes, values, labels: Sequence[str] | None = None, *, ylim=(0.0, 1.0), color="C0") -> BarContainer:
-    """Bar chart of a vector (e.g. one query's weights over the keys).
+def mask_map(ax: Axes, mask, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
+             xlabel: str = "key (may be attended to)", ylabel: str = "query", colorbar: bool = True) -> Heatmap:
+    """A boolean mask (True = may attend) in the one mask scheme: green may attend, black blocked, grey no token.
+
+    Also takes the float/NaN arrays of `pad_nan` (a widget's fixed-size layout). The colour bar has two
+    ticks, `MASK_LABELS`. Shapes: mask (T, S).
+    """
+    m = to_numpy(mask).astype(float)
+    grid = heatmap(ax, m, xlabels=xlabels, ylabels=ylabels, vmin=0.0, vmax=1.0, cmap=MASK_CMAP, xlabel=xlabel,
+                   ylabel=ylabel)
+    if colorbar:
+        grid.colorbar = _colorbar(ax, grid.image, "mask", ticks=[0.25, 0.75])
+        grid.colorbar.ax.set_yticklabels(list(MASK_LABELS))
+    return grid
+
+
+def bars(ax: Axes, values, labels: Sequence[str] | None = None, *, ylim=(0.0, 1.0), color=SERIES[1],
+         xlabel: str | None = "key", ylabel: str | None = "attention weight") -> BarContainer:
+    """Bar chart of a vector (e.g. one query's weights over the keys), its axes labelled.
 
     Shapes: values (S,).
     """
     v = to_numpy(values)
     container = ax.bar(range(len(v)), v, color=color)
     if labels is not None:
-        ax.set_xticks(range(len(v)), labels=list(labels))
+        if len(labels) != len(v):
+            raise ValueError(f"{len(v)} bars need {len(v)} labels, got {len(labels)}")
+        ax.set_xticks(range(len(v)), labels=[str(label) for label in labels])
     if ylim is not None:
         ax.set_ylim(*ylim)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     return container
 
 
@@ -112,7 +209,7 @@ def update_bars(container: BarContainer, values) -> None:
         patch.set_height(float(height))
 
 
-def histogram_bars(ax: Axes, edges, heights, *, ylim=(0.0, 0.6), color="C0") -> StepPatch:
+def histogram_bars(ax: Axes, edges, heights, *, ylim=(0.0, 0.6), color=SERIES[0]) -> StepPatch:
     """Filled histogram bars on fixed bin edges, drawn as ONE artist (fast to repaint).
 
     Update the heights in place with `update_histogram`; the edges never change.
@@ -172,14 +269,14 @@ def schedule_plot(ax: Axes, steps: np.ndarray) -> ScheduleLines:
     Shapes: steps (N,).
     """
     zeros = np.zeros(len(steps))
-    (noam,) = ax.plot(steps, zeros, color="C0", lw=2, label="Noam: warm-up, then 1/√step")
-    (flat,) = ax.plot(steps, zeros, color="C1", lw=1.5, ls="--", label="no warm-up, same peak")
-    (peak,) = ax.plot([0], [0], "o", color="C3", ms=7, label="peak (step = warmup)")
+    (noam,) = ax.plot(steps, zeros, color=SERIES[0], lw=2, label="Noam: warm-up, then 1/√step")
+    (flat,) = ax.plot(steps, zeros, color=SERIES[1], lw=1.5, ls="--", label="no warm-up, same peak")
+    (peak,) = ax.plot([0], [0], "o", color=HIGHLIGHT, ms=7, label="peak (step = warmup)")
     ax.set_xlim(steps[0], steps[-1])
     ax.set_xlabel("step (optimizer updates)")
     ax.set_ylabel("learning rate")
     ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))  # ticks keep their width as the scale moves
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=TEXT_SIZE)
     return ScheduleLines(noam, flat, peak)
 
 
@@ -201,13 +298,14 @@ INFLUENCE_FLOOR, INFLUENCE_CEILING = 1e-16, 1e10  # the y-range of influence plo
 
 def influence_plot(ax: Axes, t_max: int, names: tuple[str, ...]) -> dict[str, Line2D]:
     """Empty log-scale influence curves, one per layer, over token positions 0 .. t_max − 1."""
-    found = {name: ax.plot([], [], marker=".", ms=3, color=f"C{i}", label=name)[0] for i, name in enumerate(names)}
+    found = {name: ax.plot([], [], marker=".", ms=3, color=SERIES[i % len(SERIES)], label=name)[0]
+             for i, name in enumerate(names)}
     ax.set_yscale("log")
     ax.set_xlim(-0.5, t_max - 0.5)
     ax.set_ylim(INFLUENCE_FLOOR, INFLUENCE_CEILING)
     ax.set_xlabel("token position i")
     ax.set_ylabel("‖∂h/∂x_i‖₂ (influence)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=TEXT_SIZE)
     return found
 
 
@@ -249,21 +347,21 @@ def grad_norm_plot(ax: Axes, n_layers: int) -> GradNormLines:
     Shapes: the curve takes (n,) values, n <= n_layers.
     """
     layers = np.arange(1, n_layers + 1)
-    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color="C0", label="‖∂L/∂θ‖ per layer")
-    (first,) = ax.plot([1], [np.nan], "o", ms=8, color="C3", label="layer 1 (next to the input)")
+    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color=SERIES[0], label="‖∂L/∂θ‖ per layer")
+    (first,) = ax.plot([1], [np.nan], "o", ms=8, color=HIGHLIGHT, label="layer 1 (next to the input)")
     ax.set_yscale("log")
     ax.set_ylim(GRAD_FLOOR, GRAD_CEILING)
     ax.set_xlim(0.5, n_layers + 0.5)
     ax.set_xlabel("layer (1 = next to the input)")
     ax.set_ylabel("gradient norm (log)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=TEXT_SIZE)
     return GradNormLines(line, first, n_layers)
 
 
 # --- a marker around one heat-map row ---
 
-def row_marker(ax: Axes, n_cols: int, *, color: str = "#e63946") -> Rectangle:
+def row_marker(ax: Axes, n_cols: int, *, color: str = HIGHLIGHT) -> Rectangle:
     """An outline around one row of a heat map drawn by `heatmap` (move it with `move_row_marker`)."""
     box = Rectangle((-0.5, -0.5), n_cols, 1.0, fill=False, edgecolor=color, linewidth=2.5)
     ax.add_patch(box)
@@ -299,14 +397,14 @@ def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: st
              for name, (colour, style) in styles.items()}
     markers = {name: ax.plot([np.nan], [np.nan], "o", color=colour, markersize=9, markeredgecolor="black")[0]
                for name, (colour, _) in styles.items()}
-    n_is_d = ax.axvline(ns[0], color="grey", linestyle=":", label="n = d")
+    n_is_d = ax.axvline(ns[0], color=REFERENCE, linestyle=":", label="n = d")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlim(ns[0] / 1.2, ns[-1] * 1.2)
     ax.set_ylim(ylim[0] / 1.5, ylim[1] * 1.5)
     ax.set_xlabel("sequence length n")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=TEXT_SIZE, loc="upper left")
     return LogLogLines(lines, markers, n_is_d)
 
 
@@ -395,3 +493,164 @@ def transformer_diagram(ax: Axes, model, *, places: dict[str, Sequence[str]] | N
     ax.set_ylim(0.0, top + 1.8)
     ax.set_axis_off()
     return boxes
+
+
+# --- statistical figures: seaborn, imported inside each helper only ---------------------------------------------
+# Static figures only: a seaborn call builds new artists every time (60–90 ms), so the live widgets keep
+# updating the matplotlib artists of the helpers above instead.
+
+def _seaborn():
+    import seaborn
+
+    return seaborn
+
+
+def _frame(rows: list[dict]):
+    import pandas
+
+    return pandas.DataFrame(rows)
+
+
+def annotated_heatmap(ax: Axes, matrix, *, xlabels: Sequence[str], ylabels: Sequence[str],
+                      vmin: float | None = None, vmax: float | None = None, cmap=WEIGHT_CMAP, fmt: str = ".2f",
+                      xlabel: str = "key", ylabel: str = "query", colorbar: str | None = "attention weight",
+                      allowed=None, fontsize: float = TEXT_SIZE) -> Axes:
+    """A small static map with its value written in every cell and the tokens on both axes (seaborn).
+
+    Without `vmin`/`vmax` the colours span the map's own range and the colour bar says so. `allowed`
+    (a boolean mask, True = may attend) draws the blocked cells in BLOCKED, with no number.
+    `colorbar=None`: no bar (add one shared bar with `colorbar`). Shapes: matrix (T, S), at most 10 × 10.
+    """
+    m = to_numpy(matrix).astype(float)
+    if m.ndim != 2 or max(m.shape) > MAX_ANNOTATED:
+        raise ValueError(f"annotated_heatmap is for small maps (2-D, at most {MAX_ANNOTATED} × {MAX_ANNOTATED}), "
+                         f"got shape {m.shape}; use heatmap for larger ones")
+    if len(xlabels) != m.shape[1] or len(ylabels) != m.shape[0]:
+        raise ValueError(f"the matrix is {m.shape[0]} × {m.shape[1]}: give {m.shape[0]} ylabels and {m.shape[1]} "
+                         f"xlabels, got {len(ylabels)} and {len(xlabels)}")
+    hidden = None
+    if allowed is not None:
+        hidden = ~to_numpy(allowed).astype(bool)
+        if hidden.shape != m.shape:
+            raise ValueError(f"allowed must have the matrix's shape {m.shape}, got {hidden.shape}")
+    own = vmin is None and vmax is None
+    lo, hi = data_range(m if hidden is None else m[~hidden]) if own else (vmin, vmax)
+    label = colorbar
+    if colorbar is not None and own:
+        label = f"{colorbar}\n(scale: this map, {lo:.2f}–{hi:.2f})"
+    if hidden is not None:  # masked cells are "bad" to the colour map: draw them in the blocked colour
+        cmap = (mpl.colormaps[cmap] if isinstance(cmap, str) else cmap).with_extremes(bad=BLOCKED)
+    _seaborn().heatmap(m, ax=ax, vmin=lo, vmax=hi, cmap=cmap, annot=True, fmt=fmt, mask=hidden,
+                       annot_kws={"fontsize": fontsize}, xticklabels=[str(x) for x in xlabels],
+                       yticklabels=[str(y) for y in ylabels], cbar=colorbar is not None, square=False,
+                       cbar_kws={"label": label} if colorbar is not None else None, linewidths=0.5,
+                       linecolor="white")
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def density_plot(ax: Axes, samples, edges, *, curves: Mapping[str, tuple], label: str = "sampled",
+                 xlabel: str = "score", ylabel: str = "density", color=SERIES[0]) -> Axes:
+    """A histogram of `samples` on fixed bins as a density (seaborn), with predicted curves on top.
+
+    `curves` maps a legend label to (x, y) of a predicted density; the first is drawn in PREDICTED.
+    The legend lists the histogram and every curve. Shapes: samples (N,), edges (E,).
+    """
+    samples, edges = to_numpy(samples).astype(float).ravel(), to_numpy(edges).astype(float)
+    if samples.size < 2 or edges.ndim != 1 or edges.size < 2:
+        raise ValueError(f"density_plot needs at least 2 samples and 2 bin edges, got {samples.size} and "
+                         f"{edges.size}")
+    _seaborn().histplot(x=samples, bins=edges, stat="density", ax=ax, color=color, alpha=0.55, edgecolor="none",
+                        label=label)
+    styles = [(PREDICTED, "-"), (SERIES[2], "--"), (SERIES[4], ":"), (SERIES[5], "-.")]
+    for (name, (x, y)), (colour, style) in zip(curves.items(), styles, strict=False):
+        ax.plot(to_numpy(x), to_numpy(y), style, color=colour, lw=2, label=name)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=TEXT_SIZE)
+    return ax
+
+
+def band_plot(ax: Axes, x, runs: Mapping[str, object], *, xlabel: str, ylabel: str, estimator: str = "median",
+              errorbar=("pi", 100), band: str = "band: smallest to largest run", colors: Sequence | None = None,
+              dashes: Mapping[str, tuple] | None = None) -> dict[str, Line2D]:
+    """One line per series with a band over its runs (seeds, repeats), drawn by seaborn's lineplot.
+
+    `runs` maps a series name to an (R, N) array: R runs over the N points of `x`. The line is the
+    `estimator` over the runs, the band their spread (`errorbar`, seaborn's spec; by default the full
+    range). The legend lists every series; its title says what the line and band are.
+    Returns the lines by series name. Shapes: x (N,), every runs value (R, N).
+    """
+    x = to_numpy(x).astype(float).ravel()
+    rows = []
+    for name, values in runs.items():
+        v = np.atleast_2d(to_numpy(values).astype(float))
+        if v.ndim != 2 or v.shape[1] != x.size:
+            raise ValueError(f"runs[{name!r}] must be (R, N) with N = {x.size} points, got shape {v.shape}")
+        rows += [{"x": x[j], "y": v[r, j], "series": name, "run": r} for r in range(v.shape[0]) for j in range(x.size)]
+    names = list(runs)
+    palette = dict(zip(names, colors or SERIES, strict=False))
+    _seaborn().lineplot(data=_frame(rows), x="x", y="y", hue="series", hue_order=names, palette=palette,
+                        estimator=estimator, errorbar=errorbar, ax=ax, legend=False, lw=1.8)
+    lines = dict(zip(names, ax.lines[-len(names):], strict=True))
+    for name, style in (dashes or {}).items():
+        lines[name].set_dashes(style)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(handles=list(lines.values()), labels=names, title=f"line: {estimator}; {band}", fontsize=TEXT_SIZE,
+              title_fontsize=TEXT_SIZE)
+    return lines
+
+
+def grouped_bars(ax: Axes, table: Mapping[str, Mapping[str, float]], *, xlabel: str, ylabel: str,
+                 reference: tuple[float, str] | None = None, ylim: tuple[float, float] | None = None) -> Axes:
+    """Grouped bars (seaborn's barplot): one group per outer key, one coloured bar per inner key.
+
+    E.g. per-head ablations: {"without head 0": {"task A": 0.1, "task B": 1.0}, ...}. `reference`
+    (value, label) draws a dashed line such as chance level. Every bar gets its value written on it.
+    """
+    rows = [{"group": g, "series": s, "value": float(v)} for g, inner in table.items() for s, v in inner.items()]
+    if not rows:
+        raise ValueError("grouped_bars needs at least one value, got an empty table")
+    names = list(dict.fromkeys(r["series"] for r in rows))
+    _seaborn().barplot(data=_frame(rows), x="group", y="value", hue="series", hue_order=names,
+                       palette=dict(zip(names, SERIES, strict=False)), ax=ax, errorbar=None)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.2f", fontsize=TEXT_SIZE, padding=2)
+    if reference is not None:
+        ax.axhline(reference[0], color=REFERENCE, ls="--", lw=1.2, label=reference[1])
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=TEXT_SIZE)
+    return ax
+
+
+def binned_scatter(ax: Axes, x, y, groups: Mapping[str, object], *, bins, xlabel: str, ylabel: str,
+                   estimator=np.median, colors: Sequence | None = None) -> Axes:
+    """Every (x, y) point, coloured by group (seaborn's scatterplot), and for each group the `estimator`
+    of y within bins of x (seaborn's regplot with `x_bins`, a fit that assumes no straight line).
+
+    `groups` maps a legend label to a boolean mask over the points. Shapes: x, y and every mask (N,).
+    """
+    sns = _seaborn()
+    x, y = to_numpy(x).astype(float).ravel(), to_numpy(y).astype(float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.shape} and {y.shape}")
+    colours = list(colors or [REFERENCE, SERIES[3], *SERIES])
+    for (name, mask), colour in zip(groups.items(), colours, strict=False):
+        keep = to_numpy(mask).astype(bool).ravel()
+        if keep.shape != x.shape:
+            raise ValueError(f"groups[{name!r}] must be a mask of {x.size} points, got shape {keep.shape}")
+        sns.scatterplot(x=x[keep], y=y[keep], ax=ax, s=6, alpha=0.25, color=colour, edgecolor="none",
+                        rasterized=True, label=name)
+    for (name, mask), colour in zip(groups.items(), colours, strict=False):
+        keep = to_numpy(mask).astype(bool).ravel()
+        sns.regplot(x=x[keep], y=y[keep], x_bins=bins, x_estimator=estimator, x_ci=None, fit_reg=False, ax=ax,
+                    color=colour, marker="D", scatter_kws={"s": 45, "edgecolor": "black", "linewidths": 0.8,
+                                                           "zorder": 5},
+                    label=f"{name}: {getattr(estimator, '__name__', 'estimate')} per bin")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=TEXT_SIZE, markerscale=1.5)
+    return ax

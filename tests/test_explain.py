@@ -417,10 +417,16 @@ def test_evaluating_restores_the_mode_also_after_an_error():
     from lib.model import evaluating
 
     model = torch.nn.Dropout(0.5).train()
-    with pytest.raises(RuntimeError, match="inside"), evaluating(model):
-        assert not model.training
-        raise RuntimeError("inside")
-    assert model.training
+    seen = []
+
+    def fail_inside():
+        with evaluating(model):
+            seen.append(model.training)
+            raise RuntimeError("inside")
+
+    with pytest.raises(RuntimeError, match="inside"):
+        fail_inside()
+    assert seen == [False] and model.training
     with evaluating(model.eval()):
         pass
     assert not model.training

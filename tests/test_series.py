@@ -1,8 +1,10 @@
-"""lib.series (the start page's map of the notebooks) and lib.plots.transformer_diagram (drawn from a model)."""
+"""lib.series (the start page's map of the notebooks), lib.plots.transformer_diagram (drawn from a model), and the
+start page's lecturer notes (one per notebook, read against each notebook's Pitfalls)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,158 @@ def test_the_diagram_refuses_other_models_and_unknown_places():
     model = Transformer(10, 10, d_model=8, n_heads=2, d_ff=16)
     with pytest.raises(ValueError, match=r"no box 'encoder\.cross_attn'"):
         transformer_diagram(ax, model, places={"encoder.cross_attn": ["x"]})
+
+
+# --- the lecturer notes on the start page (issue 11, item 6) ---------------------------------------------------
+# One markdown cell per notebook after the "For the lecturer" header, each a folded <details> block:
+#   <summary>NN · title (M min in class)</summary>, a link to the notebook, a **Timing:** line whose split adds up
+#   to M, "**Ask the room before running**" with one "- *Section*, before ... ? → answer" item per experiment, and
+#   "**Misconceptions the Pitfalls answer**" with 2-3 "- Students often think ... — but ... (*Pitfalls:* “phrase”)"
+#   items, the phrase quoted from that notebook's Pitfalls section.
+START = NOTEBOOKS / "start.ipynb"
+NOTES_HEADER = "## For the lecturer · 강의 노트"
+SUMMARY = re.compile(r"<details><summary>(\d\d) · (.+?) \((\d+) min in class\)</summary>")
+ASK, MISCONCEPTIONS = "**Ask the room before running**", "**Misconceptions the Pitfalls answer**"
+SECTIONS = ("*Why*", "*Build it*", "*Check it*", "*Explore it*")
+PITFALL_QUOTE = re.compile(r"\(\*Pitfalls:\* “([^”]+)”\)$")
+
+
+def _markdown(path: Path) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis and code marks dropped, whitespace collapsed: a phrase matches across line breaks."""
+    return " ".join(text.replace("**", "").replace("`", "").split())
+
+
+def pitfalls_text(path: Path) -> str:
+    """The markdown of a notebook's Pitfalls section: from its '## Pitfalls' heading to the next '## ' heading."""
+    inside, parts = False, []
+    for text in _markdown(path):
+        for line in text.splitlines():
+            if line.startswith("## "):
+                inside = line.strip() == "## Pitfalls"
+            if inside:
+                parts.append(line)
+    return _plain("\n".join(parts))
+
+
+def _items(block: str, start: str, end: str | None) -> list[str]:
+    part = block.split(start, 1)[1] if start in block else ""
+    part = part.split(end, 1)[0] if end and end in part else part.split("</details>", 1)[0]
+    items, current = [], None
+    for line in part.splitlines():
+        if line.startswith("- "):
+            current = [line[2:]]
+            items.append(current)
+        elif line.strip() and current is not None:
+            current.append(line.strip())
+    return [" ".join(item) for item in items]
+
+
+def notes_problems(start: Path, folder: Path) -> list[str]:
+    """Everything wrong with the start page's lecturer notes, read against the notebooks of `folder`."""
+    series = {lesson.number: lesson for lesson in lessons(folder)}
+    texts = _markdown(start)
+    if NOTES_HEADER not in [t.split("\n", 1)[0] for t in texts]:
+        return [f"no cell starting with {NOTES_HEADER!r} on {start.name}"]
+    after = texts[[t.split("\n", 1)[0] for t in texts].index(NOTES_HEADER) + 1:]
+    problems, seen = [], []
+    for block in after:
+        match = SUMMARY.match(block)
+        if not match:
+            problems.append(f"a cell after the notes header is not a notes block: {block[:60]!r}")
+            continue
+        number, title, minutes = match.group(1), match.group(2), int(match.group(3))
+        seen.append(number)
+        lesson = series.get(number)
+        if lesson is None or lesson.title != title:
+            problems.append(f"stale notes {number} · {title}: the series has "
+                            f"{f'{lesson.number} · {lesson.title}' if lesson else f'no notebook {number}'}")
+            continue
+        where = f"notes {number}"
+        if f"]({lesson.file})" not in block:
+            problems.append(f"{where}: no link to {lesson.file}")
+        if minutes != lesson.minutes_class:
+            problems.append(f"{where}: {minutes} min in class, lib.series says {lesson.minutes_class}")
+        timing = re.search(r"\*\*Timing:\*\* (\d+) min in class \(([^)]*)\)", block)
+        split = [int(m) for m in re.findall(r"(\d+)", timing.group(2))] if timing else []
+        if not timing or int(timing.group(1)) != lesson.minutes_class or sum(split) != lesson.minutes_class:
+            problems.append(f"{where}: the Timing line must give {lesson.minutes_class} min split into sections "
+                            f"that add up to it, got {timing.group(0) if timing else 'none'}")
+        questions = _items(block, ASK, MISCONCEPTIONS)
+        if len(questions) < 2:
+            problems.append(f"{where}: {len(questions)} question(s) to ask the room, expected at least 2")
+        for q in questions:
+            if not (q.startswith(SECTIONS) and "? → " in q):
+                problems.append(f"{where}: a question must name its section ({', '.join(SECTIONS)}) and end in "
+                                f"'? → ' followed by the answer: {q[:70]!r}")
+        mistakes = _items(block, MISCONCEPTIONS, None)
+        if not 2 <= len(mistakes) <= 3:
+            problems.append(f"{where}: {len(mistakes)} misconception(s), expected 2 or 3")
+        pitfalls = pitfalls_text(folder / lesson.file)
+        for m in mistakes:
+            quote = PITFALL_QUOTE.search(m)
+            if not (m.startswith("Students often think") and " — but " in m and quote):
+                problems.append(f"{where}: a misconception reads 'Students often think … — but … "
+                                f"(*Pitfalls:* “…”)': {m[:70]!r}")
+            elif _plain(quote.group(1)) not in pitfalls:
+                problems.append(f"{where}: “{quote.group(1)}” is not in the Pitfalls section of {lesson.file}")
+    problems += [f"notes {n} appear {seen.count(n)} times" for n in sorted(set(seen)) if seen.count(n) > 1]
+    problems += [f"no lecturer notes for {n} · {series[n].title}" for n in sorted(set(series) - set(seen))]
+    return problems
+
+
+def test_the_start_page_has_lecturer_notes_for_every_notebook():
+    assert notes_problems(START, NOTEBOOKS) == []
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    hits = 0
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if old in text:
+            cell["source"], hits = text.replace(old, new), hits + 1
+    assert hits == 1, (path.name, old)
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def test_the_notes_check_fails_when_a_notebook_or_its_pitfalls_change(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    assert notes_problems(folder / "start.ipynb", folder) == []
+    # A notebook renamed (its title), a Pitfalls bullet rewritten, a notebook's notes cut down to one question and one
+    # misconception, another's deleted: each is named.
+    old_title = read_lesson(folder / "07_positional_encoding.ipynb").title
+    _edit(folder / "07_positional_encoding.ipynb", f"# 07 · {old_title}", "# 07 · Where the words are")
+    _edit(folder / "02_dot_product_variance.ipynb", "**Dividing by d_k instead of √d_k.**", "**Too small a scale.**")
+    nb = json.loads((folder / "start.ipynb").read_text(encoding="utf-8"))
+    texts = ["".join(c["source"]) for c in nb["cells"]]
+    five = next(i for i, t in enumerate(texts) if t.startswith("<details><summary>05 · "))
+    lines = texts[five].split("\n")
+    questions = [i for i, line in enumerate(lines) if line.startswith("- *")]
+    mistakes = [i for i, line in enumerate(lines) if line.startswith("- Students often think")]
+    drop = set(questions[1:] + mistakes[1:])
+    nb["cells"][five]["source"] = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    nb["cells"] = [c for c in nb["cells"] if not "".join(c["source"]).startswith("<details><summary>12 · ")]
+    (folder / "start.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    problems = "\n".join(notes_problems(folder / "start.ipynb", folder))
+    assert f"stale notes 07 · {old_title}: the series has 07 · Where the words are" in problems
+    assert "“Dividing by d_k instead of √d_k” is not in the Pitfalls section of 02_dot_product_variance" in problems
+    assert "notes 05: 1 question(s) to ask the room, expected at least 2" in problems
+    assert "notes 05: 1 misconception(s), expected 2 or 3" in problems
+    assert "no lecturer notes for 12 · Can attention explain the output?" in problems
+    assert len(problems.splitlines()) == 5, problems
+
+
+def test_pitfalls_text_stops_at_the_next_section(tmp_path):
+    path = tmp_path / "03_x.ipynb"
+    cells = ["## Explore it\n\nnot this", "## Pitfalls\n\n- **First `trap`.** text", "more\ntext",
+             "## Exercises\n\nnot this either"]
+    path.write_text(json.dumps({"cells": [{"cell_type": "markdown", "source": c} for c in cells]}))
+    assert pitfalls_text(path) == "## Pitfalls - First trap. text more text"

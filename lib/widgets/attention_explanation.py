@@ -22,10 +22,11 @@ from matplotlib.patches import Patch, Rectangle
 
 from lib import validate
 from lib.explain import top1
+from lib.plots import SERIES, TEXT_SIZE
 from lib.widgets import FigureView, LiveFigure, slider
 
 METHODS = ("attention", "occlusion", "grad × input")
-COLOURS = {"attention": "C0", "occlusion": "C1", "grad × input": "C2"}
+COLOURS = {"attention": SERIES[0], "occlusion": SERIES[1], "grad × input": SERIES[2]}
 UNITS = {"attention": "weight {:.2f}", "occlusion": "drop {:.3g} nats", "grad × input": "score {:+.3g}"}
 SOURCE_COLOUR = "#ffe08a"  # the shaded column: the character the output is copied from
 YLIM = (-1.05, 1.05)
@@ -97,16 +98,16 @@ def attribution_bars(ax: Axes, n_chars: int, methods: Sequence[str] = METHODS) -
     for j, name in enumerate(methods):
         left[name] = np.arange(n_chars) - 0.4 + j * width
         bars[name] = ax.add_collection(PolyCollection(_rectangles(left[name], width, np.zeros(n_chars)),
-                                                      facecolors=COLOURS.get(name, f"C{j}"), label=name))
+                                                      facecolors=COLOURS.get(name, SERIES[j]), label=name))
     source = ax.add_patch(Rectangle((-0.5, YLIM[0]), 1.0, YLIM[1] - YLIM[0], color=SOURCE_COLOUR, zorder=0))
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlim(-0.6, n_chars - 0.4)
     ax.set_ylim(*YLIM)
     ax.set_xlabel("source character")
     ax.set_ylabel("score ÷ largest |score|")
-    handles = [Patch(color=COLOURS.get(name, f"C{j}"), label=name) for j, name in enumerate(methods)]
+    handles = [Patch(color=COLOURS.get(name, SERIES[j]), label=name) for j, name in enumerate(methods)]
     ax.legend(handles=[*handles, Patch(color=SOURCE_COLOUR, label="copied from")], loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+              bbox_to_anchor=(1.01, 1.0), fontsize=TEXT_SIZE, frameon=False)
     return AttributionBars(ax, bars, left, width, source)
 
 
@@ -168,7 +169,7 @@ def attention_explanation_widget(scores: Mapping[str, torch.Tensor], sources: Se
     n_chars = max(len(sources[i]) for i in examples.values())
     view = FigureView(1, 1, figsize=(9.0, 3.3), dpi=80)
     drawn = attribution_bars(view.axes[0], n_chars, list(scores))
-    view.axes[0].set_title("three rankings of the source for one output character", fontsize=10)
+    view.axes[0].set_title("three rankings of the source for one output character")
     view.animate(*drawn.artists())
     labels = {i: label for label, i in examples.items()}
     shown = {"row": None}

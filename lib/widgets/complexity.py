@@ -6,10 +6,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from lib.complexity import CostGrid, attention_layer_macs, attention_macs, rnn_layer_macs
-from lib.plots import loglog_lines
+from lib.plots import SERIES, loglog_lines
 from lib.widgets import FigureView, LiveFigure
 
-ATTENTION, RNN, CHUNKED = "C0", "C1", "C2"
+ATTENTION, RNN, CHUNKED = SERIES[0], SERIES[1], SERIES[2]
 
 
 def _counts(ns, d: int) -> dict[str, np.ndarray]:

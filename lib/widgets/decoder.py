@@ -34,7 +34,7 @@ def _layout(cross_weights: torch.Tensor, source: list[str], target: list[str]):
     full_map = heatmap(ax_map, cross_weights.mean(0), xlabels=source, ylabels=target, cmap=WEIGHT_CMAP,
                        xlabel="source token (key, value)", ylabel="target token (query)")
     ax_map.set_title("cross-attention T × S (the toggle picks the map)", fontsize=10)
-    view.fig.colorbar(full_map.image, ax=ax_map, fraction=0.046)
+    view.fig.colorbar(full_map.image, ax=ax_map, fraction=0.046, label="attention weight (0–1)")
     marker = row_marker(ax_map, S)
     ax_row.set_title("row t of every head (outlined on the right)", fontsize=10)
     view.animate(row_map.image, full_map.image, marker)  # titles stay: text is the slowest artist to repaint

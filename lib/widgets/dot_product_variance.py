@@ -12,7 +12,7 @@ import torch
 
 from lib import validate
 from lib.attention import scale_factor
-from lib.plots import bars, histogram_bars, to_numpy, update_bars, update_histogram
+from lib.plots import PREDICTED, SERIES, TEXT_SIZE, bars, histogram_bars, to_numpy, update_bars, update_histogram
 from lib.stats import density_histogram, normal_pdf, variance_standard_error
 from lib.variance import predicted_variance, running_scores, sample_qk, score_kurtosis
 from lib.widgets import FigureView, LiveFigure, slider
@@ -21,13 +21,13 @@ from lib.widgets import FigureView, LiveFigure, slider
 def _layout(n: int, n_keys: int, edges: np.ndarray, centres: np.ndarray):
     view = FigureView(1, 2, figsize=(9.0, 3.2), gridspec_kw={"width_ratios": [2.2, 1]})
     ax_hist, ax_row = view.axes
-    hist = histogram_bars(ax_hist, edges, np.zeros(edges.size - 1), color="C0")
+    hist = histogram_bars(ax_hist, edges, np.zeros(edges.size - 1), color=SERIES[0])
     hist.set_label("sampled scores")
-    (curve,) = ax_hist.plot(centres, np.zeros_like(centres), color="C3", lw=1.5, label="normal, predicted variance")
-    ax_hist.set(xlabel="score", ylabel="density", title=f"scores of {n} random (q, k) pairs")
-    ax_hist.legend(loc="upper right", fontsize=8)
-    row = bars(ax_row, np.zeros(n_keys), [f"k{s}" for s in range(n_keys)], color="C1")
-    ax_row.set(xlabel="key", ylabel="weight", title="softmax of one query's row")
+    (curve,) = ax_hist.plot(centres, np.zeros_like(centres), color=PREDICTED, lw=2, label="normal, predicted variance")
+    ax_hist.set(xlabel="score (unitless)", ylabel="density", title=f"scores of {n} random (q, k) pairs")
+    ax_hist.legend(loc="upper right", fontsize=TEXT_SIZE)
+    row = bars(ax_row, np.zeros(n_keys), [f"k{s}" for s in range(n_keys)], color=SERIES[1])
+    ax_row.set(xlabel="key", ylabel="attention weight", title="softmax of one query's row")
     view.animate(hist, curve, *row.patches)
     return view, hist, curve, row
 

@@ -12,7 +12,7 @@ import torch
 from lib import validate
 from lib.attention import masked_softmax
 from lib.masks import sequence_mask
-from lib.plots import MASK_CMAP, NAN_AS, WEIGHT_CMAP, heatmap, pad_nan
+from lib.plots import NAN_AS, WEIGHT_CMAP, heatmap, mask_map, pad_nan
 from lib.softmax import naive_masked_softmax
 from lib.widgets import FigureView, LiveFigure, slider
 
@@ -22,15 +22,15 @@ def _layout(n: int, tokens: list[str]):
     view = FigureView(1, 2, figsize=(8.0, 3.4))
     ax_mask, ax_w = view.axes
     blank = np.full((n, n), np.nan)
-    mask_map = heatmap(ax_mask, blank, xlabels=tokens, ylabels=tokens, cmap=MASK_CMAP)
-    ax_mask.set_title("mask: green = may attend, black = blocked")
+    mask_grid = mask_map(ax_mask, blank, xlabels=tokens, ylabels=tokens, colorbar=False)
+    ax_mask.set_title("mask: green = may attend, black = blocked", fontsize=10)
     weight_map = heatmap(ax_w, blank, xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
-    ax_w.set_title("weights (red = NaN, grey = no token)")
+    ax_w.set_title("weights (red = NaN, grey = no token)", fontsize=10)
     for ax in view.axes:
         ax.tick_params(axis="x", labelrotation=90)
-    view.fig.colorbar(weight_map.image, ax=ax_w, fraction=0.046)
-    view.animate(mask_map.image, weight_map.image)
-    return view, mask_map, weight_map
+    view.fig.colorbar(weight_map.image, ax=ax_w, fraction=0.046, label="attention weight (0–1)")
+    view.animate(mask_grid.image, weight_map.image)
+    return view, mask_grid, weight_map
 
 
 def _readout(tokens, T: int, n_pad: int, pad_side: str, causal: bool, naive: bool,

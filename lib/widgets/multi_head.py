@@ -22,7 +22,7 @@ def _layout(tokens: Sequence[str]):
         maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
         ax.set_title(title)
         ax.tick_params(axis="x", labelrotation=45)
-    view.fig.colorbar(maps[-1].image, ax=view.axes[-1], fraction=0.046, label="weight")
+    view.fig.colorbar(maps[-1].image, ax=view.axes[-1], fraction=0.046, label="attention weight (0–1)")
     view.animate(*(grid.image for grid in maps))
     return view, maps
 

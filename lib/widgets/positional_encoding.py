@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from lib import validate
-from lib.plots import SIGNED_CMAP, heatmap, pad_nan, to_numpy
+from lib.plots import SERIES, SIGNED_CMAP, heatmap, pad_nan, to_numpy
 from lib.positional import pe_similarity, sinusoidal_encoding, wavelengths
 from lib.widgets import FigureView, LiveFigure, slider
 
@@ -22,15 +22,15 @@ def _layout():
     grid = heatmap(ax_map, np.full((MAX_POSITIONS, MAX_D_MODEL), np.nan), vmin=-1, vmax=1, cmap=SIGNED_CMAP,
                    xlabel="column (dimension)", ylabel="position p")  # rows = positions, p = 0 on top
     ax_map.set_title("PE (grey: beyond d_model / positions)", fontsize=10)
-    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.05)
+    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.05, label="PE value")
     marker = ax_map.axhline(0, color="black", linewidth=1.5)
     columns = np.arange(MAX_D_MODEL)
     half = np.full(MAX_D_MODEL // 2, np.nan)
-    (sin_dots,) = ax_vec.plot(columns[0::2], half, "o", markersize=3, color="C0", label="sin (even)")
-    (cos_dots,) = ax_vec.plot(columns[1::2], half, "o", markersize=3, color="C3", label="cos (odd)")
+    (sin_dots,) = ax_vec.plot(columns[0::2], half, "o", markersize=3, color=SERIES[0], label="sin (even)")
+    (cos_dots,) = ax_vec.plot(columns[1::2], half, "o", markersize=3, color=SERIES[3], label="cos (odd)")
     ax_vec.set(xlim=(-2, MAX_D_MODEL + 1), ylim=(-1.1, 1.1), xlabel="column", ylabel="PE value", title="PE(p)")
-    ax_vec.legend(loc="lower right", fontsize=7)
-    (sim_line,) = ax_sim.plot(np.arange(MAX_POSITIONS), np.full(MAX_POSITIONS, np.nan), color="C2")
+    ax_vec.legend(loc="lower right", fontsize=9)
+    (sim_line,) = ax_sim.plot(np.arange(MAX_POSITIONS), np.full(MAX_POSITIONS, np.nan), color=SERIES[2])
     sim_mark = ax_sim.axvline(0, color="black", linewidth=1, linestyle=":")
     ax_sim.set(xlim=(-1, MAX_POSITIONS), ylim=(-1.05, 1.05), xlabel="position q", ylabel="similarity",
                title="PE(p)·PE(q) / (d_model/2)")

@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 
 from lib import validate
 from lib.attention import scaled_dot_product_attention
-from lib.plots import WEIGHT_CMAP, bars, heatmap, update_bars
+from lib.plots import HIGHLIGHT, SERIES, WEIGHT_CMAP, bars, heatmap, update_bars
 from lib.widgets import FigureView, LiveFigure
 
 
@@ -21,10 +21,10 @@ def _layout(tokens: Sequence[str]):
     ax_map, ax_bar = view.axes
     grid = heatmap(ax_map, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
     ax_map.set_title("weights, all queries (rows)")
-    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.046, label="weight")
-    frame = ax_map.add_patch(Rectangle((-0.5, -0.5), T, 1, fill=False, edgecolor="red", linewidth=2))
-    row = bars(ax_bar, torch.zeros(T), tokens, color="C1")
-    ax_bar.set(xlabel="key", ylabel="weight", title="the framed row: one query's weights over the keys")
+    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.046, label="attention weight (0–1)")
+    frame = ax_map.add_patch(Rectangle((-0.5, -0.5), T, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=2.5))
+    row = bars(ax_bar, torch.zeros(T), tokens, color=SERIES[1])
+    ax_bar.set(xlabel="key", ylabel="attention weight", title="the framed row: one query's weights over the keys")
     view.animate(grid.image, frame, *row.patches)
     return view, grid, frame, row
 

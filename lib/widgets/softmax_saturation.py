@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import torch
 
 from lib import validate
-from lib.plots import SIGNED_CMAP, bars, heatmap, update_bars
+from lib.plots import SERIES, SIGNED_CMAP, bars, heatmap, update_bars
 from lib.softmax import (
     JACOBIAN_ENTRY_LIMIT,
     jacobian_bound,
@@ -26,13 +26,13 @@ def _layout(S: int):
     labels = [f"k{j}" for j in range(S)]
     view = FigureView(1, 2, figsize=(8.0, 3.1), gridspec_kw={"width_ratios": [1, 1.15]})
     ax_bar, ax_jac = view.axes
-    row = bars(ax_bar, torch.full((S,), 1 / S), labels, color="C1")
+    row = bars(ax_bar, torch.full((S,), 1 / S), labels, color=SERIES[1])
     ax_bar.set(xlabel="key", ylabel="weight p", title="one query's weights over the keys")
     lim = JACOBIAN_ENTRY_LIMIT
     grid = heatmap(ax_jac, torch.zeros(S, S), xlabels=labels, ylabels=labels, vmin=-lim, vmax=lim,
                    cmap=SIGNED_CMAP, xlabel="score $s_j$", ylabel="weight $p_i$")
     ax_jac.set_title(r"Jacobian $\partial p_i / \partial s_j = \mathrm{diag}(p) - p\,p^{\top}$")
-    view.fig.colorbar(grid.image, ax=ax_jac, fraction=0.05)
+    view.fig.colorbar(grid.image, ax=ax_jac, fraction=0.05, label=r"$\partial p_i / \partial s_j$")
     view.animate(*row.patches, grid.image)
     return view, row, grid
 
