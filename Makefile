@@ -10,8 +10,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
-# The folder JupyterLab opens: the lecture's notebooks, or `make lab LAB_DIR=homework` for your copies.
-LAB_DIR ?= notebooks
+# The edition `make lab` opens: English (notebooks/) or `make lab EDITION=ko`, the Korean one (notebooks/ko/).
+EDITION ?= en
+# The folder JupyterLab opens: the edition's notebooks, or `make lab LAB_DIR=homework` for your copies.
+LAB_DIR ?= $(if $(filter ko,$(EDITION)),notebooks/ko,notebooks)
 # Notebook paths for `make notebooks NB="notebooks/01_self_attention.ipynb"`; empty = all.
 NB     ?=
 # Extra pytest options for `unit` and `nbval`, e.g. make test PYTEST_ARGS="-x -v".
@@ -29,12 +31,15 @@ export PYTHONHASHSEED := 0
 export JUPYTER_PLATFORM_DIRS := 1
 
 .PHONY: help venv lab test lint unit nbval e2e chromium notebooks data checkpoint runs mutants bench clean \
+	editions catalogue \
 	homework progress course
 
 help:
-	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth)"
+	@echo "make lab        start JupyterLab on notebooks/ (127.0.0.1:$(PORT), token auth); EDITION=ko: 한국어판"
 	@echo "make test       lint + unit tests + notebooks re-run and compared (nbval) + browser test"
-	@echo "make notebooks  re-execute notebooks in place (NB=\"path.ipynb ...\" for some)"
+	@echo "make notebooks  re-execute notebooks in place, both editions (NB=\"path.ipynb ...\" for some)"
+	@echo "make catalogue  extract the _() messages (Babel) into lib/locale/messages.pot, update ko.po"
+	@echo "make editions   copy the English notebooks' code cells into the Korean edition (notebooks/ko/)"
 	@echo "make bench      notebook, widget and attention timings -> bench/RESULTS.md (ARGS=--fresh-clone adds set-up times)"
 	@echo "make data       remake data/dates_*.tsv from their seed (byte for byte)"
 	@echo "make checkpoint retrain data/date_transformer.pt from its seed (under a minute)"
@@ -67,7 +72,7 @@ lab: venv
 	JUPYTER_TOKEN="$$token" exec $(VENV)/bin/jupyter lab \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir=$(LAB_DIR) --no-browser \
-		$(if $(filter notebooks,$(LAB_DIR)),--LabApp.default_url=/lab/tree/start.ipynb,) \
+		$(if $(filter notebooks notebooks/ko,$(LAB_DIR)),--LabApp.default_url=/lab/tree/start.ipynb,) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		"$${extra[@]}"
 
@@ -125,6 +130,14 @@ chromium:
 # --- outputs ----------------------------------------------------------------------------
 notebooks: venv
 	$(PY) scripts/execute_notebooks.py $(NB)
+
+# The Korean edition: its code cells are the English ones (copied here), its messages in lib/locale/ko.po.
+editions: venv
+	$(PY) scripts/editions.py
+	$(PY) scripts/slides.py
+
+catalogue: venv
+	$(PY) scripts/catalogue.py
 
 # --- data ---------------------------------------------------------------------------------
 data: venv

@@ -16,9 +16,18 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def setup_notebook(seed: int = 0) -> None:
-    """Seed everything, draw Hangul in figures, and print numbers short and stable."""
+def setup_notebook(seed: int = 0, lang: str | None = None) -> None:
+    """Seed everything, choose the language, draw Hangul in figures, and print numbers short and stable.
+
+    `lang` ("en" or "ko"): the language of every message, read-out and label lib shows; by default
+    the edition's, from the notebook's folder (notebooks/ko/ is Korean) or LECTURE_LANG, so both
+    editions run the same code (`lib.i18n.language()` tells which was chosen).
+    """
     import matplotlib as mpl
+
+    from lib import i18n
+
+    i18n.set_language(i18n.language_for() if lang is None else lang)
 
     with warnings.catch_warnings():  # its version check uses deprecated distutils
         warnings.simplefilter("ignore", DeprecationWarning)

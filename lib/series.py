@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib.i18n import _
+
 # Where each notebook sits on the diagram (a key of lib.plots.transformer_diagram's boxes) and how
 # long it takes: minutes in class (stepping through it, one widget tried), minutes as homework.
 PLACES = {
@@ -72,11 +74,24 @@ def read_lesson(path: Path) -> Lesson:
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     title = next((line.lstrip("# ").split("·", 1)[-1].strip() for line in first.splitlines() if line.startswith("# ")),
                  slug.replace("_", " "))
-    builds = re.search(r"\*\*Builds on:\*\*(.*?)(?:\n\n|\n\*\*|$)", first, re.S)
-    needs = tuple(dict.fromkeys(n for n in re.findall(r"\b(\d\d)\b", builds.group(1) if builds else "") if n < number))
+    builds = re.search(r"\*\*(?:Builds on|선수 학습):\*\*(.*?)(?:\n\n|\n\*\*|$)", first, re.S)
+    needs = tuple(dict.fromkeys(n for n in re.findall(NUMBER, builds.group(1) if builds else "") if n < number))
     place, minutes_class, minutes_homework = PLACES[slug]
-    return Lesson(number, slug, path.name, title, tuple(dict.fromkeys(re.findall(r"\bL\d\.\d+\b", first))), needs,
-                  tuple(term for term in GLOSSARY if term in text), place, minutes_class, minutes_homework)
+    claims = tuple(dict.fromkeys(re.findall(CLAIM, first)))
+    terms = tuple(term for term in GLOSSARY if re.search(_term_pattern(term), text))
+    return Lesson(number, slug, path.name, title, claims, needs, terms, place, minutes_class, minutes_homework)
+
+
+# A notebook number or a claim id may be followed by a Korean particle ("04의", "L8.9를"): Hangul counts
+# as a word character, so these patterns use look-arounds instead of \b.
+NUMBER = r"(?<![\d.])(\d\d)(?!\d)"
+CLAIM = r"(?<![\w.])L\d\.\d+(?!\d)"
+_PARTICLES = "은|는|이|가|을|를|의|와|과|로|으로|도|에|에서|만|이나|나|란|라는|입니다"
+
+
+def _term_pattern(term: str) -> str:
+    """A glossary term as a word of its own: not inside a longer Korean word ("키" is not in "키우다")."""
+    return rf"(?<![가-힣]){re.escape(term)}(?![가-힣])|(?<![가-힣]){re.escape(term)}(?:{_PARTICLES})(?![가-힣])"
 
 
 def lessons(folder: Path) -> list[Lesson]:
@@ -89,10 +104,23 @@ def lessons(folder: Path) -> list[Lesson]:
 
 def markdown_table(items: list[Lesson]) -> str:
     """The series as a Markdown table: notebook (linked), claims, Korean terms, builds on, minutes."""
-    rows = ["| notebook | lecture claims | 용어 (terms) | builds on | class / homework (min) |",
-            "|---|---|---|---|---|"]
+    head = (_("notebook"), _("lecture claims"), _("용어 (terms)"), _("builds on"), _("class / homework (min)"))
+    rows = ["| " + " | ".join(head) + " |", "|---|---|---|---|---|"]
     for lesson in items:
         rows.append(f"| [{lesson.number} · {lesson.title}]({lesson.file}) | {', '.join(lesson.claims) or '—'} "
                     f"| {', '.join(lesson.terms[:6]) or '—'} | {', '.join(lesson.needs) or '—'} "
                     f"| {lesson.minutes_class} / {lesson.minutes_homework} |")
+    return "\n".join(rows)
+
+
+def glossary_markdown(items: list[Lesson]) -> str:
+    """The lectures' terms, 한국어 ↔ English, each with the notebooks whose text uses it (first one: where taught).
+
+    `items` are the lessons of the Korean edition, whose prose uses the lecture's own terms.
+    """
+    rows = ["| 한국어 | English | 처음 나오는 곳 (taught in) | 함께 쓰는 노트북 (also in) |", "|---|---|---|---|"]
+    for term, english in GLOSSARY.items():
+        where = [lesson for lesson in items if term in lesson.terms]
+        first = f"[{where[0].number} · {where[0].title}](../notebooks/ko/{where[0].file})" if where else "—"
+        rows.append(f"| {term} | {english} | {first} | {', '.join(lesson.number for lesson in where[1:]) or '—'} |")
     return "\n".join(rows)

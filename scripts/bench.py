@@ -5,6 +5,7 @@ Usage:
     .venv/bin/python scripts/bench.py --fresh-clone    # + `make test` / `make lab` on a fresh clone (~10 min)
     .venv/bin/python scripts/bench.py --fresh-clone --worktree   # the same on uncommitted work
     .venv/bin/python scripts/bench.py --only "01_*" --updates 40 --out -   # some notebooks, to stdout
+    .venv/bin/python scripts/bench.py --browser-only   # only the browser latency (~5 min); other sections kept
 
 What it measures, on this machine, in one run:
 1. Each notebook top to bottom: every cell executed in a fresh kernel of this Python
@@ -17,12 +18,17 @@ What it measures, on this machine, in one run:
    send). Median per widget.
 3. lib.attention.scaled_dot_product_attention vs torch.nn.functional.scaled_dot_product_attention
    for n = 128, 512, 2048 (batch 1, 8 heads, d_k 64, no mask), median of repeated calls, as a ratio.
-4. With --fresh-clone: `git clone` of this repository into a temp dir (pip's cache stays warm),
+4. Each widget in a real browser (scripts/bench_browser.py): JupyterLab in headless Chromium,
+   Run All, then key presses on each widget's control, one at a time; the time from the
+   `keydown` to the new picture decoded and painted, timed in the page. Median and p90 per
+   widget against the target p90 <= 50 ms. `--skip-browser` leaves it out.
+5. With --fresh-clone: `git clone` of this repository into a temp dir (pip's cache stays warm),
    then the wall time of `make test`, and of `make lab` until its URL answers (fresh, then again
    with the venv in place). Without the flag, the previous fresh-clone numbers are kept.
 
 Results go to bench/RESULTS.md (the table the README shows) and bench/RESULTS.json (raw numbers;
-its fresh-clone part is carried over when a run is made without --fresh-clone).
+its fresh-clone part is carried over when a run is made without --fresh-clone, and with
+--browser-only every other section is carried over from the previous run).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import bench_browser  # scripts/ is on sys.path: this script runs as `python scripts/bench.py`
 
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
@@ -443,6 +451,10 @@ def markdown(res: dict) -> str:
             "states (e.g. a mode that gives the same weights); a slider that never changes the plot is a bug, "
             "which the browser test (`make e2e`) fails on.",
         ]
+    browser = res.get("browser")
+    lines += ["", *(bench_browser.markdown(browser) if browser else [
+        "## Widgets in the browser, key press to picture", "", "Not measured in this run (`--skip-browser`)."
+    ])]
     lines += [
         "",
         "## Attention: `lib` vs `torch`",
@@ -538,7 +550,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-notebooks", action="store_true", help="attention (and fresh clone) only")
     parser.add_argument("--skip-training", action="store_true", help="do not train the date model")
+    parser.add_argument("--skip-browser", action="store_true", help="leave out the browser latency")
+    parser.add_argument(
+        "--browser-only", action="store_true", help="only the browser latency; other sections from the last run"
+    )
+    parser.add_argument("--presses", type=int, default=30, help="key presses per widget in the browser (>= 20)")
     args = parser.parse_args(argv)
+    if args.presses < 20:
+        parser.error("--presses must be at least 20")
     if args.updates < 20:
         parser.error("--updates must be at least 20")
 
@@ -547,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     if out and out.with_suffix(".json").exists():
         previous = json.loads(out.with_suffix(".json").read_text())
 
+    if args.browser_only:
+        res = dict(previous) or {"machine": machine_info(), "notebooks": [], "attention": []}
+        res["browser"] = bench_browser_section(args.only, args.presses)
+        return write_results(res, out, args.only)
     res = {"machine": machine_info(), "notebooks": []}
     print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, torch {res['machine']['torch']}")
     if not args.skip_notebooks:
@@ -571,13 +594,26 @@ def main(argv: list[str] | None = None) -> int:
     res["fresh_clone"] = (
         bench_fresh_clone(args.keep_clone, args.worktree) if args.fresh_clone else previous.get("fresh_clone")
     )
+    res["browser"] = None if args.skip_browser else bench_browser_section(args.only, args.presses)
+    return write_results(res, out, args.only)
 
+
+def bench_browser_section(only: str, presses: int) -> dict:
+    """The browser latency (scripts/bench_browser.py), stamped with its own date and load."""
+    load = round(os.getloadavg()[0], 2)
+    result = bench_browser.measure(only, presses)
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result["date"] = f"Measured {date}, load average {load} when it started."
+    return result
+
+
+def write_results(res: dict, out: Path | None, only: str) -> int:
     text = markdown(res)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
         out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n")
-        if out == REPO / "bench" / "RESULTS.md" and args.only == "*.ipynb":
+        if out == REPO / "bench" / "RESULTS.md" and only == "*.ipynb":
             paste_into_readme(text)
     print("\n" + text)
     if out:

@@ -35,13 +35,14 @@ def execute(path: Path, *, timeout: int, keep_widget_views: bool) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb and notebooks/ko/*.ipynb")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell (120)")
     parser.add_argument(
         "--keep-widget-views", action="store_true", help="store widget outputs unchanged"
     )
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((REPO / "notebooks").glob("*.ipynb"))
+    paths = args.notebooks or sorted((REPO / "notebooks").glob("*.ipynb")) + sorted(
+        (REPO / "notebooks" / "ko").glob("*.ipynb"))  # the Korean edition runs in its folder: Korean messages
     if not paths:
         print("No notebooks to execute.")
         return 0

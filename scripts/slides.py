@@ -67,8 +67,8 @@ WIDGET_HEIGHT = 500
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_PLACEHOLDER = "to show the interactive widget"  # what scripts/nbrun.py stores instead of a view
-EXERCISE = re.compile(r"^\*\*Exercise\s+\d", re.MULTILINE)
-NOTICE = re.compile(r"^\s*Notice\b")
+EXERCISE = re.compile(r"^\*\*(Exercise|연습 문제)\s+\d", re.MULTILINE)  # English / Korean edition
+NOTICE = re.compile(r"^\s*(Notice|주목)\b")
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 
 
@@ -201,7 +201,8 @@ def slide_types(cells: list[dict]) -> list[str]:
     """The slide type of every cell (see the module docstring for the rules)."""
     types = ["-"] * len(cells)
     for section in sections_of(cells):
-        fragments = first_line(cells[section[0]]).strip().lower().startswith("## build it")
+        heading = first_line(cells[section[0]]).strip().lower()
+        fragments = heading.startswith("## build it") or heading.startswith("## 만들기")
         page = 0  # estimated height of the page being filled
         for n, step in enumerate(steps_of(cells, section)):
             height = sum(cell_height(cells[i]) for i in step.cells)
@@ -269,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any metadata differs")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted((REPO / "notebooks").glob("*.ipynb"))
+    paths = args.notebooks or sorted((REPO / "notebooks").glob("*.ipynb")) + sorted(
+        (REPO / "notebooks" / "ko").glob("*.ipynb"))
     stale = 0
     for path in paths:
         nb = load(path)

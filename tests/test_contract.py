@@ -45,6 +45,7 @@ NOT_CONCEPT_MODULES = {
     "notebook": "setup_notebook(seed=...), the notebooks' one set-up line",
     # A new concept module without rows yet goes here ("PENDING: ...") so the gap is visible, not
     # silent; it moves to CONCEPT_MODULES with its rows.
+    "i18n": "the language switch and its catalogues, no formula; bad languages tested in tests/test_i18n.py",
     "series": "the start page's map of the notebooks, read from their first cells (no formula); tests/test_series.py",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,11 +86,40 @@ def test_the_diagram_refuses_other_models_and_unknown_places():
 #   "**Misconceptions the Pitfalls answer**" with 2-3 "- Students often think ... — but ... (*Pitfalls:* “phrase”)"
 #   items, the phrase quoted from that notebook's Pitfalls section.
 START = NOTEBOOKS / "start.ipynb"
-NOTES_HEADER = "## For the lecturer · 강의 노트"
-SUMMARY = re.compile(r"<details><summary>(\d\d) · (.+?) \((\d+) min in class\)</summary>")
-ASK, MISCONCEPTIONS = "**Ask the room before running**", "**Misconceptions the Pitfalls answer**"
-SECTIONS = ("*Why*", "*Build it*", "*Check it*", "*Explore it*")
-PITFALL_QUOTE = re.compile(r"\(\*Pitfalls:\* “([^”]+)”\)$")
+
+
+@dataclass(frozen=True)
+class NoteMarkers:
+    """What the notes parser reads, in one edition's language."""
+
+    header: str
+    summary: re.Pattern
+    ask: str
+    misconceptions: str
+    sections: tuple[str, ...]
+    pitfall_quote: re.Pattern
+    pitfalls_heading: str
+    timing: re.Pattern
+    thinks: str  # how a misconception starts
+    but: str  # and where it turns
+
+
+MARKERS = {
+    "en": NoteMarkers(
+        "## For the lecturer · 강의 노트",
+        re.compile(r"<details><summary>(\d\d) · (.+?) \((\d+) min in class\)</summary>"),
+        "**Ask the room before running**", "**Misconceptions the Pitfalls answer**",
+        ("*Why*", "*Build it*", "*Check it*", "*Explore it*"), re.compile(r"\(\*Pitfalls:\* “([^”]+)”\)$"),
+        "## Pitfalls", re.compile(r"\*\*Timing:\*\* (\d+) min in class \(([^)]*)\)"),
+        "Students often think", " — but "),
+    "ko": NoteMarkers(
+        "## 강의 노트 (For the lecturer)", re.compile(r"<details><summary>(\d\d) · (.+?) \(수업 (\d+)분\)</summary>"),
+        "**실행 전에 물어볼 질문**", "**함정(Pitfalls)이 답하는 오해**",
+        ("*왜*", "*만들기*", "*확인하기*", "*탐구하기*"), re.compile(r"\(\*함정:\* “([^”]+)”\)$"),
+        "## 함정 (Pitfalls)", re.compile(r"\*\*시간 배분:\*\* 수업 (\d+)분 \(([^)]*)\)"),
+        "학생들은 흔히", "생각합니다 — 하지만 "),
+}
+EN = MARKERS["en"]
 
 
 def _markdown(path: Path) -> list[str]:
@@ -102,13 +132,13 @@ def _plain(text: str) -> str:
     return " ".join(text.replace("**", "").replace("`", "").split())
 
 
-def pitfalls_text(path: Path) -> str:
+def pitfalls_text(path: Path, heading: str = EN.pitfalls_heading) -> str:
     """The markdown of a notebook's Pitfalls section: from its '## Pitfalls' heading to the next '## ' heading."""
     inside, parts = False, []
     for text in _markdown(path):
         for line in text.splitlines():
             if line.startswith("## "):
-                inside = line.strip() == "## Pitfalls"
+                inside = line.strip() == heading
             if inside:
                 parts.append(line)
     return _plain("\n".join(parts))
@@ -127,16 +157,16 @@ def _items(block: str, start: str, end: str | None) -> list[str]:
     return [" ".join(item) for item in items]
 
 
-def notes_problems(start: Path, folder: Path) -> list[str]:
+def notes_problems(start: Path, folder: Path, m: NoteMarkers = EN) -> list[str]:
     """Everything wrong with the start page's lecturer notes, read against the notebooks of `folder`."""
     series = {lesson.number: lesson for lesson in lessons(folder)}
     texts = _markdown(start)
-    if NOTES_HEADER not in [t.split("\n", 1)[0] for t in texts]:
-        return [f"no cell starting with {NOTES_HEADER!r} on {start.name}"]
-    after = texts[[t.split("\n", 1)[0] for t in texts].index(NOTES_HEADER) + 1:]
+    if m.header not in [t.split("\n", 1)[0] for t in texts]:
+        return [f"no cell starting with {m.header!r} on {start.name}"]
+    after = texts[[t.split("\n", 1)[0] for t in texts].index(m.header) + 1:]
     problems, seen = [], []
     for block in after:
-        match = SUMMARY.match(block)
+        match = m.summary.match(block)
         if not match:
             problems.append(f"a cell after the notes header is not a notes block: {block[:60]!r}")
             continue
@@ -152,27 +182,27 @@ def notes_problems(start: Path, folder: Path) -> list[str]:
             problems.append(f"{where}: no link to {lesson.file}")
         if minutes != lesson.minutes_class:
             problems.append(f"{where}: {minutes} min in class, lib.series says {lesson.minutes_class}")
-        timing = re.search(r"\*\*Timing:\*\* (\d+) min in class \(([^)]*)\)", block)
+        timing = m.timing.search(block)
         split = [int(m) for m in re.findall(r"(\d+)", timing.group(2))] if timing else []
         if not timing or int(timing.group(1)) != lesson.minutes_class or sum(split) != lesson.minutes_class:
             problems.append(f"{where}: the Timing line must give {lesson.minutes_class} min split into sections "
                             f"that add up to it, got {timing.group(0) if timing else 'none'}")
-        questions = _items(block, ASK, MISCONCEPTIONS)
+        questions = _items(block, m.ask, m.misconceptions)
         if len(questions) < 2:
             problems.append(f"{where}: {len(questions)} question(s) to ask the room, expected at least 2")
         for q in questions:
-            if not (q.startswith(SECTIONS) and "? → " in q):
-                problems.append(f"{where}: a question must name its section ({', '.join(SECTIONS)}) and end in "
+            if not (q.startswith(m.sections) and "? → " in q):
+                problems.append(f"{where}: a question must name its section ({', '.join(m.sections)}) and end in "
                                 f"'? → ' followed by the answer: {q[:70]!r}")
-        mistakes = _items(block, MISCONCEPTIONS, None)
+        mistakes = _items(block, m.misconceptions, None)
         if not 2 <= len(mistakes) <= 3:
             problems.append(f"{where}: {len(mistakes)} misconception(s), expected 2 or 3")
-        pitfalls = pitfalls_text(folder / lesson.file)
-        for m in mistakes:
-            quote = PITFALL_QUOTE.search(m)
-            if not (m.startswith("Students often think") and " — but " in m and quote):
-                problems.append(f"{where}: a misconception reads 'Students often think … — but … "
-                                f"(*Pitfalls:* “…”)': {m[:70]!r}")
+        pitfalls = pitfalls_text(folder / lesson.file, m.pitfalls_heading)
+        for item in mistakes:
+            quote = m.pitfall_quote.search(item)
+            if not (item.startswith(m.thinks) and m.but in item and quote):
+                problems.append(f"{where}: a misconception reads '{m.thinks} …{m.but}… "
+                                f"({m.pitfall_quote.pattern})': {item[:70]!r}")
             elif _plain(quote.group(1)) not in pitfalls:
                 problems.append(f"{where}: “{quote.group(1)}” is not in the Pitfalls section of {lesson.file}")
     problems += [f"notes {n} appear {seen.count(n)} times" for n in sorted(set(seen)) if seen.count(n) > 1]
@@ -182,6 +212,11 @@ def notes_problems(start: Path, folder: Path) -> list[str]:
 
 def test_the_start_page_has_lecturer_notes_for_every_notebook():
     assert notes_problems(START, NOTEBOOKS) == []
+
+
+def test_the_korean_start_page_has_lecturer_notes_for_every_korean_notebook():
+    """Its quotes are from the Korean notebooks' 함정 (Pitfalls) sections, its titles theirs."""
+    assert notes_problems(NOTEBOOKS / "ko" / "start.ipynb", NOTEBOOKS / "ko", MARKERS["ko"]) == []
 
 
 def _edit(path: Path, old: str, new: str) -> None:

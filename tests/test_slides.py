@@ -12,7 +12,8 @@ sys.path.insert(0, str(SCRIPTS))
 
 import slides  # noqa: E402
 
-NOTEBOOKS = sorted((SCRIPTS.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((SCRIPTS.parent / "notebooks").glob("*.ipynb")) + sorted(
+    (SCRIPTS.parent / "notebooks" / "ko").glob("*.ipynb"))  # both editions
 
 
 def md(text: str) -> dict:
@@ -65,7 +66,7 @@ EXPECTED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.name}" for p in NOTEBOOKS])
 def test_every_notebook_has_the_taggers_metadata(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     found = slides.differences(nb)
@@ -73,7 +74,7 @@ def test_every_notebook_has_the_taggers_metadata(path: Path) -> None:
 
 
 def test_all_lecture_notebooks_and_the_start_page_are_checked() -> None:
-    names = {p.name for p in NOTEBOOKS}
+    names = {p.name for p in NOTEBOOKS if p.parent.name == "notebooks"}
     assert "start.ipynb" in names
     assert {f"{n:02d}" for n in range(13)} <= {name[:2] for name in names}
 

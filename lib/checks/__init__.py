@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lib.i18n import _
+
 PASS, NOT_DONE, HINT, STOPPED = "✅", "⏳", "❌", "⏹"
 TIME_LIMIT_S = 3.0  # per call of the student's function; every reference answer takes milliseconds
 OUTPUT_LINES = 6  # lines of the student's own printing shown under the verdict
@@ -55,6 +57,7 @@ class Result:
 
     passed: bool
     message: str
+    kind: str = ""  # why it failed, for wrappers: "values", "shape" (wrong form), or "" (anything else)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -115,7 +118,7 @@ def _call_student(fn: Callable, args: Sequence, seconds: float) -> _Call:
 def _shorten(output: str, lines: int = OUTPUT_LINES) -> str:
     rows = output.rstrip("\n").splitlines()
     rows = [row if len(row) <= 200 else row[:200] + " …" for row in rows]
-    more = f"\n   … and {len(rows) - lines} more lines" if len(rows) > lines else ""
+    more = "\n   " + _("… and {n} more lines").format(n=len(rows) - lines) if len(rows) > lines else ""
     return "\n".join("   " + row for row in rows[:lines]) + more
 
 
@@ -128,7 +131,7 @@ def _student_line(exc: BaseException) -> str:
         return ""
     frame = frames[-1]
     code = f": `{frame.line.strip()}`" if frame.line else ""
-    return f" at line {frame.lineno} of your code{code}"
+    return " " + _("at line {line} of your code").format(line=frame.lineno) + code
 
 
 def _same_input(before, after) -> bool:
@@ -190,32 +193,35 @@ def _try(fn: Callable, args: Sequence):
         return None
 
 
-def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float, nan_hint: str | None) -> str:
+def _diagnose(got, expected, args, mistakes: Iterable[Mistake], atol: float,
+              nan_hint: str | None) -> tuple[str, str]:
+    """(kind, hint) of a wrong answer: a known mistake's hint, or what is wrong with it."""
     t_got, t_exp = _as_tensor(got), _as_tensor(expected)
     for mistake in mistakes:
         if same(got, _try(mistake.fn, args), atol=atol, equal_nan=True):
-            return mistake.hint
+            return "", mistake.hint
     if t_got is None:
-        return f"it returned {type(got).__name__}, expected a tensor of shape {tuple(t_exp.shape)}."
+        return "shape", _("it returned {type}, expected a tensor of shape {shape}.").format(
+            type=type(got).__name__, shape=tuple(t_exp.shape))
     if t_got.shape != t_exp.shape:
-        return (
-            f"for inputs of shapes {_shapes(args)} it returned shape {tuple(t_got.shape)}, "
-            f"expected {tuple(t_exp.shape)}."
-        )
+        return "shape", _("for inputs of shapes {shapes} it returned shape {got}, expected {expected}.").format(
+            shapes=_shapes(args), got=tuple(t_got.shape), expected=tuple(t_exp.shape))
     if torch.isnan(t_got.double()).any():
-        return nan_hint or "the result contains NaN where the right answer has none."
+        return "", nan_hint or _("the result contains NaN where the right answer has none.")
     diff = (t_got.double() - t_exp.double()).abs().max().item()
-    return f"right shape {tuple(t_exp.shape)} but wrong values (largest difference {diff:.3g})."
+    return "values", _("right shape {shape} but wrong values (largest difference {diff}).").format(
+        shape=tuple(t_exp.shape), diff=f"{diff:.3g}")
 
 
 def _dtype_problem(got, dtype: torch.dtype | None) -> str:
     if dtype is None or not isinstance(got, torch.Tensor) or got.dtype == dtype:
         return ""
     if dtype == torch.bool:
-        return (f"it returned a tensor of dtype {got.dtype}; a mask must be boolean (True = may attend). "
-                "A float 0/1 mask is not the same thing: F.scaled_dot_product_attention adds a float mask to "
-                "the scores. Build it from comparisons (<, ==, tril of a bool tensor) or end with .bool().")
-    return f"it returned a tensor of dtype {got.dtype}, expected {dtype}."
+        return _("it returned a tensor of dtype {dtype}; a mask must be boolean (True = may attend). "
+                 "A float 0/1 mask is not the same thing: F.scaled_dot_product_attention adds a float mask to "
+                 "the scores. Build it from comparisons (<, ==, tril of a bool tensor) or end with .bool().").format(
+            dtype=got.dtype)
+    return _("it returned a tensor of dtype {got}, expected {expected}.").format(got=got.dtype, expected=dtype)
 
 
 def _raised(name: str, call: _Call, args: Sequence, seconds: float) -> Result | None:
@@ -223,23 +229,30 @@ def _raised(name: str, call: _Call, args: Sequence, seconds: float) -> Result | 
     if exc is None:
         return None
     if isinstance(exc, NotImplementedError):
-        return Result(False, f"{NOT_DONE} {name}: not done yet. Replace `raise NotImplementedError` with your code.")
+        return Result(False, f"{NOT_DONE} {name}: " + _("not done yet. Replace `raise NotImplementedError` "
+                                                         "with your code."))
     if isinstance(exc, _TimeUp):
-        return Result(False, f"{HINT} {name}: your function took longer than {seconds:g} s on inputs of shapes "
-                             f"{_shapes(args)} and was stopped. An endless loop (a `while` whose condition never "
-                             "changes)? Every test case needs only milliseconds.")
+        return Result(False, f"{HINT} {name}: " + _(
+            "your function took longer than {seconds} s on inputs of shapes {shapes} and was stopped. An endless "
+            "loop (a `while` whose condition never changes)? Every test case needs only milliseconds."
+        ).format(seconds=f"{seconds:g}", shapes=_shapes(args)))
     if isinstance(exc, KeyboardInterrupt):
-        return Result(False, f"{STOPPED} {name}: stopped (interrupted) before the check finished.")
+        return _stopped(name)
     if isinstance(exc, SystemExit):
-        return Result(False, f"{HINT} {name}: your function called exit(); return a value instead.")
-    return Result(False, f"{HINT} {name}: your function raised {type(exc).__name__}: {exc}{_student_line(exc)}, "
-                         f"on inputs of shapes {_shapes(args)}.")
+        return Result(False, f"{HINT} {name}: " + _("your function called exit(); return a value instead."))
+    return Result(False, f"{HINT} {name}: " + _("your function raised {error}{where}, on inputs of shapes {shapes}.")
+                  .format(error=f"{type(exc).__name__}: {exc}", where=_student_line(exc), shapes=_shapes(args)))
+
+
+def _stopped(name: str) -> Result:
+    return Result(False, f"{STOPPED} {name}: " + _("stopped (interrupted) before the check finished."))
 
 
 def _with_output(result: Result, output: str) -> Result:
     if not output.strip():
         return result
-    return Result(result.passed, f"{result.message}\n   (your function printed or warned:)\n{_shorten(output)}")
+    return Result(result.passed, f"{result.message}\n   " + _("(your function printed or warned:)") + "\n"
+                  + _shorten(output), result.kind)
 
 
 def check_function(
@@ -262,12 +275,13 @@ def check_function(
     try:
         return _check(student_fn, name, reference, list(cases), list(mistakes), atol, dtype, nan_hint, time_limit)
     except KeyboardInterrupt:
-        return Result(False, f"{STOPPED} {name}: stopped (interrupted) before the check finished.")
+        return _stopped(name)
 
 
 def _check(student_fn, name, reference, cases, mistakes, atol, dtype, nan_hint, seconds) -> Result:
     if not callable(student_fn):
-        return Result(False, f"{HINT} {name}: pass your function itself, e.g. check(my_fn), not {student_fn!r}.")
+        return Result(False, f"{HINT} {name}: " + _("pass your function itself, e.g. check(my_fn), not {got}.")
+                      .format(got=repr(student_fn)))
     output = ""
     for args in cases:
         given = _clone(args)
@@ -276,21 +290,22 @@ def _check(student_fn, name, reference, cases, mistakes, atol, dtype, nan_hint, 
         failed = _raised(name, call, args, seconds)
         if failed is None and not all(_same_input(a, b) for a, b in zip(args, given, strict=True)):
             changed = [i for i, (a, b) in enumerate(zip(args, given, strict=True)) if not _same_input(a, b)]
-            failed = Result(False, f"{HINT} {name}: your function changed its input (argument {changed[0] + 1}) in "
-                                   "place, e.g. with `x *= 2`, `x[...] = ...` or a method ending in `_`. The caller "
-                                   "still needs it: compute a new tensor (`x = x * 2`) or work on `x.clone()`.")
+            failed = Result(False, f"{HINT} {name}: " + _(
+                "your function changed its input (argument {n}) in place, e.g. with `x *= 2`, `x[...] = ...` or a "
+                "method ending in `_`. The caller still needs it: compute a new tensor (`x = x * 2`) or work on "
+                "`x.clone()`.").format(n=changed[0] + 1))
         if failed is None and call.value is None:
-            failed = Result(False, f"{HINT} {name}: your function returned None. Did you forget `return`?")
+            failed = Result(False, f"{HINT} {name}: " + _("your function returned None. Did you forget `return`?"))
         if failed is None and _dtype_problem(call.value, dtype):
             failed = Result(False, f"{HINT} {name}: {_dtype_problem(call.value, dtype)}")
         if failed is None:
             expected = reference(*_clone(args))
             if not same(call.value, expected, atol=atol):
-                hint = _diagnose(call.value, expected, args, mistakes, atol, nan_hint)
-                failed = Result(False, f"{HINT} {name}: {hint}")
+                kind, hint = _diagnose(call.value, expected, args, mistakes, atol, nan_hint)
+                failed = Result(False, f"{HINT} {name}: {hint}", kind)
         if failed is not None:
             return _with_output(failed, output)
-    passed = "passed." if len(cases) == 1 else f"passed all {len(cases)} test cases."
+    passed = _("passed.") if len(cases) == 1 else _("passed all {n} test cases.").format(n=len(cases))
     return _with_output(Result(True, f"{PASS} {name}: {passed}"), output)
 
 
@@ -342,8 +357,8 @@ class Prediction(Exercise):
     stay apart) and within `low .. high`; an answer that is not one number in range gets `nan_hint`.
     """
 
-    form: str = "a number"
-    retry: str = "that is not it; work it out again from the formula."
+    form: str = ""  # default: "a number"
+    retry: str = ""  # default: "that is not it; work it out again from the formula."
     log: bool = False
     low: float = -math.inf
     high: float = math.inf
@@ -371,11 +386,10 @@ class Prediction(Exercise):
         head = f"{HINT} {self.name}: "
         first, newline, rest = result.message.partition("\n")  # the rest: what the function printed
         if result.passed:
-            return Result(True, f"{PASS} {self.name}: right." + newline + rest)
-        if not first.startswith(head):
-            return result
-        if "but wrong values (largest difference" in first:
-            first = head + f"not quite. {self.retry}"
-        elif "expected a tensor of shape" in first or " it returned shape " in first:
-            first = head + f"return {self.form}."
+            return Result(True, f"{PASS} {self.name}: " + _("right.") + newline + rest)
+        if result.kind == "values":
+            retry = self.retry or _("that is not it; work it out again from the formula.")
+            first = head + _("not quite. {retry}").format(retry=retry)
+        elif result.kind == "shape":
+            first = head + _("return {form}.").format(form=self.form or _("a number"))
         return Result(False, first + newline + rest)

@@ -8,15 +8,48 @@ into an `ipywidgets.Image`, which works in JupyterLab, Binder and exported HTML 
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
+import numpy as np
 import PIL.Image
+from ipywidgets.widgets.trait_types import CByteMemoryView
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from traitlets import Unicode
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """Lossless PNG (8-bit RGB) of an (H, W, 4) uint8 canvas buffer, by Pillow; the alpha channel is dropped.
+
+    zlib level 1, the fastest: ~6 ms for a 765×288 widget frame here (a hand-written "Up"-filter
+    encoder measured 0.5 ms faster, not worth owning an encoder). Shapes: rgba (H, W, 4) -> PNG bytes.
+    """
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"encode_png expects an (H, W, 4) uint8 array, got {rgba.dtype} of shape {rgba.shape}")
+    h, w, _ = rgba.shape
+    buf = io.BytesIO()
+    PIL.Image.frombuffer("RGBA", (w, h), rgba, "raw", "RGBA", 0, 1).convert("RGB").save(
+        buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def _png_as_data_url(value, _widget) -> memoryview:
+    return memoryview(b"data:image/png;base64," + base64.b64encode(value))
+
+
+class PNGImage(widgets.Image):
+    """An Image widget whose PNG travels to the page as a `data:` URL instead of a blob.
+
+    In Python `value` holds the PNG bytes as usual; only the copy sent to the page is the URL.
+    """
+
+    value = CByteMemoryView(help="The PNG bytes.").tag(sync=True, to_json=_png_as_data_url)
+    format = Unicode("url").tag(sync=True)
 
 
 class FigureView:
@@ -32,7 +65,7 @@ class FigureView:
         self.fig = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.fig)
         self.axes = self.fig.subplots(nrows, ncols, squeeze=False, **subplots_kw).ravel()
-        self.image = widgets.Image(format="png")
+        self.image = PNGImage()
         self._dynamic: list[Artist] = []
         self._background = None
         self._laid_out = False
@@ -60,11 +93,7 @@ class FigureView:
             canvas.restore_region(self._background)
         for artist in self._dynamic:
             self.fig.draw_artist(artist)
-        width, height = canvas.get_width_height()
-        frame = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buf = io.BytesIO()
-        frame.convert("RGB").save(buf, format="png", compress_level=1)  # the fastest lossless encoding
-        self.image.value = buf.getvalue()
+        self.image.value = encode_png(np.asarray(canvas.buffer_rgba()))
 
 
 class LiveFigure(widgets.VBox):

@@ -15,6 +15,7 @@ Environment knobs:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -27,6 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,8 +207,17 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def lab(chromium_path: str) -> Lab:
+@contextlib.contextmanager
+def lab_server(
+    extra_args: Sequence[str] = (), keep_log: Path | None = None, settings: dict | None = None
+) -> Iterator[Lab]:
+    """Start JupyterLab on a temp copy of notebooks/ (see the module docstring); stop it on exit.
+
+    `extra_args` go on JupyterLab's command line (the benchmark passes
+    ``--LabApp.expose_app_in_browser=True``); `keep_log` receives a copy of the server log;
+    `settings` replaces LAB_SETTINGS (the benchmark keeps JupyterLab's default windowing mode,
+    as a student has it).
+    """
     tmp = Path(tempfile.mkdtemp(prefix="e2e-lab-"))
     try:
         root = make_mirror(tmp) / "notebooks"
@@ -221,10 +232,10 @@ def lab(chromium_path: str) -> Lab:
         ]:
             (tmp / sub).mkdir()
             env[name] = str(tmp / sub)
-        for rel, settings in LAB_SETTINGS.items():
+        for rel, values in (LAB_SETTINGS if settings is None else settings).items():
             target = tmp / "lab-settings" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(settings))
+            target.write_text(json.dumps(values))
         port, token = free_port(), secrets.token_hex(24)
         env["JUPYTER_TOKEN"] = token
         cmd = [
@@ -236,6 +247,7 @@ def lab(chromium_path: str) -> Lab:
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--ServerApp.root_dir={root}",
+            *extra_args,
         ]  # fmt: skip
         if os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -251,10 +263,18 @@ def lab(chromium_path: str) -> Lab:
             yield Lab(url=url, token=token, root=root, log=log)
         finally:
             stop_process_tree(proc)
-            SCREENSHOTS.mkdir(exist_ok=True)
-            shutil.copyfile(log, SCREENSHOTS / "jupyterlab.log")  # kept for a failure's post-mortem
+            if keep_log is not None:
+                keep_log.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, keep_log)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab(chromium_path: str) -> Iterator[Lab]:
+    # The server log is kept beside the screenshots for a failure's post-mortem.
+    with lab_server(keep_log=SCREENSHOTS / "jupyterlab.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
