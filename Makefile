@@ -79,16 +79,20 @@ lab: venv
 # --- homework ---------------------------------------------------------------------------
 # Students work in homework/ (ignored by git), so the lecture's notebooks stay as they are.
 BACKUP ?=
+# EDITION=ko: the Korean edition, into homework/ko/ (a kernel there speaks Korean) and course-ko/.
+HOMEWORK := $(if $(filter ko,$(EDITION)),homework/ko,homework)
 homework: venv
-	$(PY) scripts/homework.py copy $(if $(BACKUP),--backup,)
+	$(PY) scripts/homework.py copy --source $(if $(filter ko,$(EDITION)),notebooks/ko,notebooks) --into $(HOMEWORK) \
+		$(if $(BACKUP),--backup,)
 
 progress: venv
-	$(PY) scripts/homework.py progress
+	$(PY) scripts/homework.py progress --into $(HOMEWORK)
 
 # A lecturer's course folder for nbgrader (course/, ignored by git): assignments with the reference
 # answers of solutions/, the student release, and the reference autograded (course/grades.csv).
 course: venv
-	$(PY) scripts/make_course.py
+	$(if $(filter ko,$(EDITION)),LECTURE_LANG=ko,) $(PY) scripts/make_course.py \
+		$(if $(filter ko,$(EDITION)),--source notebooks/ko --into course-ko,)
 
 # --- checks -----------------------------------------------------------------------------
 test: lint unit nbval e2e
@@ -100,22 +104,29 @@ lint: venv
 # notebooks in `nbval`, on the two workers (listed first, so it starts while the other worker runs
 # notebooks), instead of alone here.
 SLOW_TESTS := tests/test_course.py
+# Notebook 11 trains its model (~20 s); within one `make test` the first run keeps the weights here and
+# the others (the Korean edition, the browser test) load them: lib.train.TRAIN_CACHE_ENV. Emptied by
+# every `make nbval`, so each `make test` trains once; a student's notebook always trains.
+TRAIN_CACHE := $(VENV)/train-cache
 unit: venv
 	$(PY) -m pytest tests --ignore=tests/e2e $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 # Strict mode: every stored text output must be reproduced exactly (nbval's lax mode is never used).
+# Both editions; the two training notebooks (11, ~35 s each) first, so neither worker is left with one at the end.
 nbval: venv
-	@shopt -s nullglob; nbs=(notebooks/*.ipynb); \
+	@shopt -s nullglob; nbs=(notebooks/11_*.ipynb notebooks/ko/11_*.ipynb notebooks/[!1]*.ipynb notebooks/1[!1]*.ipynb \
+		notebooks/ko/[!1]*.ipynb notebooks/ko/1[!1]*.ipynb); \
 	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
 	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
 	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $(SLOW_TESTS) $${nbs[*]}"; \
-	$(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
+	rm -rf $(TRAIN_CACHE); \
+	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
 
 # Two browsers at a time, each with its own JupyterLab: 195 s instead of 245 s for 14 notebooks here
 # (while one waits for its kernel, the other renders). `E2E_XDIST=` runs them in turn.
 E2E_XDIST ?= -n 2
 e2e: venv chromium
-	$(PY) -m pytest tests/e2e $(E2E_XDIST) $(PYTEST_ARGS)
+	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest tests/e2e $(E2E_XDIST) $(PYTEST_ARGS)
 
 # The browser test needs a system Chromium (Playwright never downloads one here). Where it
 # is missing and this is root with apt-get (CI, containers), install Debian's package; else
@@ -130,6 +141,7 @@ chromium:
 # --- outputs ----------------------------------------------------------------------------
 notebooks: venv
 	$(PY) scripts/execute_notebooks.py $(NB)
+	@$(PY) scripts/slides.py >/dev/null  # slide breaks depend on the outputs' heights
 
 # The Korean edition: its code cells are the English ones (copied here), its messages in lib/locale/ko.po.
 editions: venv

@@ -126,11 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--into", type=Path, default=REPO / "homework")
         if name == "copy":
             p.add_argument("--backup", action="store_true", help="move a changed copy aside, then copy")
+            p.add_argument("--source", type=Path, default=REPO / "notebooks",
+                           help="the edition to copy: notebooks/ (English) or notebooks/ko/ (Korean)")
     internal = sub.add_parser("_check")  # the notebooks' checks, in a process of their own; prints JSON
     internal.add_argument("notebooks", type=Path, nargs="+")
     args = parser.parse_args(argv)
     if args.command == "copy":
-        return copy(args.into.resolve(), backup=args.backup)
+        return copy(args.into.resolve(), backup=args.backup, source=args.source.resolve())
     if args.command == "progress":
         return progress(args.into.resolve())
     print(json.dumps({nb.name: check_notebook(nb) for nb in args.notebooks}, ensure_ascii=False))

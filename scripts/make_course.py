@@ -137,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", help="notebook stems (default: every notebook with exercises)")
     parser.add_argument("--into", type=Path, default=REPO / "course")
+    parser.add_argument("--source", type=Path, default=REPO / "notebooks",
+                        help="the edition: notebooks/ (English) or notebooks/ko/ (Korean; set LECTURE_LANG=ko)")
     args = parser.parse_args(argv)
-    notebooks = [p for p in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [p for p in sorted(args.source.resolve().glob("[0-9][0-9]_*.ipynb"))
                  if (not args.only or p.stem in args.only) and exercises_of(p)]
     if not notebooks:
         parser.error(f"no notebook with exercises matches {args.only}")

@@ -63,6 +63,7 @@ NOT_PROBED = {
     "data.SPECIALS": "a constant (the tokenizer's special tokens)",
     "data.DATA_DIR": "a constant (the path of the data/ folder)",
     "data.PAD": "a constant (0)",
+    "train.TRAIN_CACHE_ENV": "a constant (the name of an environment variable)",
     "data.BOS": "a constant (1)",
     "data.EOS": "a constant (2)",
     "data.UNK": "a constant (3)",

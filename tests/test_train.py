@@ -299,3 +299,25 @@ def test_the_committed_checkpoint_is_small_and_right_on_the_held_out_dates(one_t
     assert set(exact) == {"all", *{r[2] for r in rows}}
     weighted = sum(exact[f] * sum(r[2] == f for r in rows) for f in exact if f != "all") / len(rows)
     assert weighted == pytest.approx(exact["all"])
+
+
+def test_the_test_runs_training_cache_gives_the_same_model_and_replays_the_progress(tmp_path, monkeypatch, one_thread):
+    from lib.train import TRAIN_CACHE_ENV, train_date_model
+
+    src, tgt = toy_task("copy", 32, 5, 8, seed=0)
+    tgt = torch.cat([torch.ones(32, 1, dtype=torch.long), tgt], dim=1)
+    settings = {"d_model": 8, "n_heads": 2, "d_ff": 16, "n_layers": 1, "batch_size": 8, "steps": 3, "warmup": 1}
+    monkeypatch.delenv(TRAIN_CACHE_ENV, raising=False)
+    plain, plain_losses = train_date_model(src, tgt, 10, **settings)
+    assert not list(tmp_path.iterdir())  # without the variable nothing is kept
+    monkeypatch.setenv(TRAIN_CACHE_ENV, str(tmp_path))
+    _, losses = train_date_model(src, tgt, 10, **settings)
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+    steps = []
+    loaded, loaded_losses = train_date_model(src, tgt, 10, on_step=lambda step, loss: steps.append((step, loss)),
+                                             **settings)
+    assert losses == plain_losses == loaded_losses and steps == list(enumerate(losses, start=1))
+    for (name, a), (_, b) in zip(plain.state_dict().items(), loaded.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    train_date_model(src, tgt, 10, **{**settings, "steps": 4})  # another recipe: another entry
+    assert len(list(tmp_path.glob("*.pt"))) == 2
