@@ -128,14 +128,17 @@ E2E_XDIST ?= -n 2
 e2e: venv chromium
 	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest tests/e2e $(E2E_XDIST) $(PYTEST_ARGS)
 
-# The browser test needs a system Chromium (Playwright never downloads one here). Where it
-# is missing and this is root with apt-get (CI, containers), install Debian's package; else
-# the test itself fails and names the command (E2E_ALLOW_SKIP=1 turns that into a skip).
+# The browser test needs a system Chromium (Playwright never downloads one here) and a font with
+# Hangul (the Korean edition; a Korean desktop has one, a bare Debian does not). Where either is
+# missing and this is root with apt-get (CI, containers), install Debian's packages (chromium,
+# fonts-nanum); else the test itself fails and names the command (E2E_ALLOW_SKIP=1: skip, no Chromium).
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser test"; \
+	@pkgs=(); command -v chromium >/dev/null 2>&1 || pkgs+=(chromium); \
+	{ command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=ko family)" ]; } || pkgs+=(fonts-nanum); \
+	if [ $${#pkgs[@]} -gt 0 ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's $${pkgs[*]} for the browser test"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq chromium </dev/null; \
+		apt-get update -qq && apt-get install -y -qq "$${pkgs[@]}" </dev/null; \
 	fi
 
 # --- outputs ----------------------------------------------------------------------------

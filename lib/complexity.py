@@ -14,6 +14,7 @@ at once during a call (deterministic: it counts storages, not the allocator).
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 import weakref
@@ -184,6 +185,27 @@ def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
         fn(*args)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def fastest_seconds(fns: dict[str, Callable], *args, repeats: int = 7) -> dict[str, float]:
+    """The fastest wall time of each `fn(*args)`, the calls interleaved (a, b, a, b, ...).
+
+    For comparing two ways of doing the same thing on a busy machine: the other load only ever
+    adds time, and interleaving gives every function the same quiet moments, so the minimum of
+    each is a fair comparison where two medians taken one after the other are not.
+    """
+    repeats = validate.size(repeats, "repeats")
+    if not isinstance(fns, dict) or not fns:
+        raise TypeError(f"fns must be a non-empty dict of name -> function, got {type(fns).__name__}")
+    for fn in fns.values():
+        _function(fn)(*args)  # warm-up
+    best = dict.fromkeys(fns, math.inf)
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn(*args)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def fit_exponent(ns: Sequence[float], values: Sequence[float]) -> float:

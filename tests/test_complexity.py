@@ -31,6 +31,7 @@ from lib.complexity import (
     dispatched_ops,
     fit_exponent,
     measure_grid,
+    fastest_seconds,
     median_seconds,
     memory_grid,
     peak_tensor_bytes,
@@ -160,6 +161,10 @@ def test_widget_image_keeps_its_size():
 
 def test_median_seconds_and_fit_exponent():
     assert median_seconds(lambda: None, repeats=3) >= 0
+    calls = []
+    best = fastest_seconds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3)
+    assert set(best) == {"a", "b"} and all(0 <= t < 1 for t in best.values())
+    assert calls == ["a", "b"] * 4  # one warm-up each, then interleaved
     ns = np.array([1.0, 2.0, 4.0, 8.0])
     assert abs(fit_exponent(ns, 3 * ns**1.5) - 1.5) < 1e-12
 
@@ -176,6 +181,8 @@ def test_median_seconds_and_fit_exponent():
         (lambda: attention_layer_macs(True, 2), TypeError, "whole number"),
         (lambda: sequential_steps("cnn", 4), ValueError, "kind must be one of 'attention', 'rnn'"),
         (lambda: median_seconds(lambda: None, repeats=0), ValueError, "repeats must be >= 1"),
+        (lambda: fastest_seconds({"a": lambda: None}, repeats=0), ValueError, "repeats must be >= 1"),
+        (lambda: fastest_seconds({}), TypeError, "non-empty dict"),
         (lambda: fit_exponent([1.0], [2.0]), ValueError, "at least 2"),
         (lambda: measure_grid((8,), (4,), batch=0), ValueError, "batch must be >= 1"),
     ],

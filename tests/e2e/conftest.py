@@ -10,7 +10,8 @@ started here is stopped by its id in the fixture teardown, also when a test fail
 Environment knobs:
     E2E_ALLOW_SKIP=1   skip (instead of fail) when Chromium or Playwright is missing.
     E2E_PYTHON=...     Python that runs JupyterLab (default: <repo>/.venv/bin/python, else this one).
-    E2E_ONLY=...       glob of notebook names in notebooks/ to test (default: *.ipynb).
+    E2E_ONLY=...       globs (space-separated) of notebooks under notebooks/ to test, e.g. "01_*" or
+                       "ko/01_*" (default: both editions, "*.ipynb ko/*.ipynb").
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per notebook; a single failing one when there is no notebook at all."""
     if "notebook" in metafunc.fixturenames:
         paths = notebook_paths()
-        metafunc.parametrize("notebook", paths or [None], ids=[p.name for p in paths] or ["no-notebooks"])
+        metafunc.parametrize("notebook", paths or [None], ids=[p.as_posix() for p in paths] or ["no-notebooks"])
 
 
 def missing(reason: str) -> None:
@@ -81,9 +82,15 @@ def missing(reason: str) -> None:
 
 
 def notebook_paths() -> list[Path]:
-    """The notebooks under test, as paths relative to notebooks/."""
-    pattern = os.environ.get("E2E_ONLY", "*.ipynb")
-    return sorted(p.relative_to(REPO / "notebooks") for p in (REPO / "notebooks").glob(pattern))
+    """The notebooks under test, both editions, as paths relative to notebooks/ (ko/NN_name.ipynb).
+
+    The two training notebooks (11, the longest) come first, so that neither of the two workers is
+    left running one alone at the end.
+    """
+    patterns = os.environ.get("E2E_ONLY", "").split() or ["*.ipynb", "ko/*.ipynb"]
+    root = REPO / "notebooks"
+    found = {p.relative_to(root) for pattern in patterns for p in root.glob(pattern)}
+    return sorted(found, key=lambda p: (not p.name.startswith("11_"), p.parent != Path("."), p.name))
 
 
 def lab_python() -> str:

@@ -13,8 +13,17 @@ For each notebooks/*.ipynb (a temp copy, see conftest.py):
    log console (a callback that raises), in the server/kernel log, or as a page error;
 4. save a screenshot to tests/e2e/screenshots/<notebook>.png (and the server log beside it).
 
+Both editions. The Korean edition (notebooks/ko/, the same code cells: tests/test_i18n.py) runs up
+to and including its last widget cell instead of Run All: strict nbval already runs it top to bottom,
+and the cells after the widgets (checks, exercises) drive no widget; that keeps `make test` within its
+time. In every notebook, before and after running, every Hangul character on the page (Markdown,
+stored and fresh outputs, widget labels and read-outs, code) must be drawn with a real glyph, not the
+missing-glyph box ("tofu"): each is drawn on a canvas in its element's font and compared with the
+drawing of an unassigned code point (U+0378). Figures are PNGs drawn by matplotlib, whose
+missing-glyph warning would show on stderr, which fails the cell (step 2).
+
 Run: `make e2e` (or `.venv/bin/python -m pytest tests/e2e -s` to also see per-notebook timings).
-Knobs (see conftest.py): E2E_ONLY="01_*" for some notebooks, E2E_ALLOW_SKIP=1 without Chromium.
+Knobs (see conftest.py): E2E_ONLY="01_* ko/01_*" for some notebooks, E2E_ALLOW_SKIP=1 without Chromium.
 """
 
 from __future__ import annotations
@@ -78,6 +87,55 @@ JS_CELLS = """([stderrSel]) => {
               prompt: prompt ? prompt.textContent.trim() : '', empty: lines.join('').trim() === '', errors};
     });
 }"""
+
+# Every Hangul character in the notebook panel, grouped by the font its element asks for, drawn on a
+# canvas and compared with the drawing of two unassigned code points: the same pixels = the box a
+# browser draws for a character no installed font has (tofu). Returns the count checked and the misses.
+JS_TOFU = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const hangul = /[\u1100-\u11FF\u3130-\u318F\uAC00-\uD7A3]/g;
+  const fonts = new Map();
+  const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    const chars = el && node.nodeValue.match(hangul);
+    if (!chars) continue;
+    const cs = getComputedStyle(el);
+    const font = `${cs.fontStyle} ${cs.fontWeight} 32px ${cs.fontFamily}`;
+    if (!fonts.has(font)) fonts.set(font, new Set());
+    chars.forEach(c => fonts.get(font).add(c));
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  const draw = (font, ch) => {
+    ctx.clearRect(0, 0, 48, 48); ctx.font = font; ctx.fillStyle = '#000'; ctx.fillText(ch, 4, 36);
+    const d = ctx.getImageData(0, 0, 48, 48).data;
+    let h = 0; for (let i = 3; i < d.length; i += 4) h = (h * 31 + d[i]) >>> 0;
+    return h;
+  };
+  const missing = [], probe = [];
+  let checked = 0;
+  for (const [font, chars] of fonts) {
+    const box = draw(font, '\u0378');
+    probe.push(box === draw(font, '\u0379') && box !== draw(font, 'A'));
+    const bad = [...chars].filter(c => draw(font, c) === box);
+    checked += chars.size;
+    if (bad.length) missing.push(font + ': ' + bad.slice(0, 20).join(''));
+  }
+  return {checked, fonts: fonts.size, missing, probeWorks: probe.every(Boolean)};
+}"""
+
+
+def tofu(page, where: str) -> int:
+    """Fail if a Hangul character on the page has no glyph; return how many distinct ones were checked."""
+    found = page.evaluate(JS_TOFU)
+    assert found["probeWorks"], f"{where}: the missing-glyph probe cannot tell a missing glyph here"
+    assert not found["missing"], (
+        f"{where}: Hangul drawn as missing-glyph boxes (no Korean font; on Debian: apt-get install -y fonts-nanum, "
+        "which `make e2e` does as root): " + "; ".join(found["missing"]))
+    return found["checked"]
+
 
 # Mark the root element of every widget view in the notebook (nested widgets are not roots).
 JS_MARK_VIEWS = """() => {
@@ -224,14 +282,29 @@ class Watch:
         return found
 
 
-def run_all(page, name: str) -> None:
+def run_menu(page, name: str, command: str, label: str) -> None:
+    """Click Run > `label` (found by its command id, else by its label) and wait until the kernel is idle."""
     page.locator("#jp-MainMenu .lm-MenuBar-item", has_text="Run").first.click()
-    item = page.locator("li.lm-Menu-item[data-command='runmenu:run-all']")
+    item = page.locator(f"li.lm-Menu-item[data-command='{command}']")
     if item.count() == 0:  # fall back to the label if the command id ever changes
-        item = page.get_by_role("menuitem", name="Run All Cells", exact=True)
+        item = page.get_by_role("menuitem", name=label, exact=True)
     item.first.click()
     time.sleep(0.5)  # let the first cell get queued before polling for idle
-    wait_idle(page, f"{name}: Run All Cells", RUN_ALL_TIMEOUT)
+    wait_idle(page, f"{name}: {label}", RUN_ALL_TIMEOUT)
+
+
+def run_all(page, name: str) -> None:
+    run_menu(page, name, "runmenu:run-all", "Run All Cells")
+
+
+def run_through(page, name: str, index: int) -> None:
+    """Run the cells above cell `index`, then that cell (JupyterLab's Run menu, as a student would)."""
+    cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-cell").nth(index)
+    cell.scroll_into_view_if_needed()
+    cell.locator(".jp-InputPrompt").first.click()  # selects the cell, in command mode
+    run_menu(page, name, "notebook:run-all-above", "Run All Above Selected Cell")
+    cell.locator(".jp-InputPrompt").first.click()
+    run_menu(page, name, "notebook:run-cell", "Run Selected Cell and Do not Advance")
 
 
 def controls(view) -> list[tuple[str, str, object]]:
@@ -381,26 +454,34 @@ def test_notebook_in_browser(notebook: Path | None, lab, browser_context, screen
     """`notebook` is parametrized by conftest.pytest_generate_tests (one test per notebook)."""
     if notebook is None:
         pytest.fail("no notebooks/*.ipynb found to test", pytrace=False)
-    name = notebook.name
+    name = notebook.as_posix()
+    korean = notebook.parent.name == "ko"
     page = browser_context.new_page()
     page.set_default_timeout(20_000)
     watch = Watch(page, lab)
     t0 = time.monotonic()
     try:
         # A workspace of its own, so JupyterLab does not reopen the previous notebook's tab.
-        workspace = "e2e-" + re.sub(r"\W", "-", notebook.stem)
+        workspace = "e2e-" + re.sub(r"\W", "-", notebook.with_suffix("").as_posix())
         page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook.as_posix()}?token={lab.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-cell", state="attached", timeout=60_000)
         t_page = time.monotonic()
         wait_kernel(page, name)
         t_open = time.monotonic()
-        run_all(page, name)
+        hangul = tofu(page, f"{name}, as opened (stored outputs)")
+        expected_views = expected_widget_cells(lab.root / notebook)
+        last = max(expected_views) if korean and expected_views else None
+        if last is None:
+            run_all(page, name)
+        else:
+            run_through(page, name, last)
         t_run = time.monotonic()
 
         problems = cell_errors(page, name) + watch.new_errors()
-        assert not problems, "errors after Run All Cells:\n" + "\n".join(problems)
+        assert not problems, "errors after running the cells:\n" + "\n".join(problems)
         not_run = [c for c in page.evaluate(JS_CELLS, [STDERR]) if c["code"] and not c["empty"]]
-        not_run = [c for c in not_run if not any(ch.isdigit() for ch in c["prompt"])]
+        not_run = [c for c in not_run if not any(ch.isdigit() for ch in c["prompt"])
+                   and (last is None or c["index"] <= last)]
         assert not not_run, f"{name}: cells did not run: " + ", ".join(
             f"cell {c['index']} (`{c['first']}`)" for c in not_run
         )
@@ -414,21 +495,26 @@ def test_notebook_in_browser(notebook: Path | None, lab, browser_context, screen
             )
             for i in range(n_views)
         ]
-        missing = sorted(expected_widget_cells(lab.root / notebook) - set(view_cells))
+        missing = sorted(expected_views - set(view_cells))
         assert not missing, f"{name}: no widget rendered in cell(s) {missing}, whose stored output is a widget"
         changed = 0
         for i, cell_index in enumerate(view_cells):
             changed += exercise_view(page, views.nth(i), f"{name}, cell {cell_index}, widget {i + 1}", name, watch)
+        hangul = max(hangul, tofu(page, f"{name}, after running it and moving its widgets"))
+        if korean:
+            assert hangul >= 100, f"{name}: only {hangul} distinct Hangul characters on the page of a Korean notebook"
 
         print(
-            f"\n{name}: page {t_page - t0:.1f} s, kernel {t_open - t_page:.1f} s, run all {t_run - t_open:.1f} s, "
-            f"{n_views} widget view(s), {changed} control(s) changed in {time.monotonic() - t_run:.1f} s"
+            f"\n{name}: page {t_page - t0:.1f} s, kernel {t_open - t_page:.1f} s, "
+            f"{'run all' if last is None else f'run through cell {last}'} {t_run - t_open:.1f} s, "
+            f"{n_views} widget view(s), {changed} control(s) changed in {time.monotonic() - t_run:.1f} s, "
+            f"{hangul} Hangul characters drawn"
         )
     finally:
         try:
             if page.locator(VIEW).count():
                 page.locator(VIEW).last.scroll_into_view_if_needed(timeout=5_000)
-            page.screenshot(path=str(screenshots_dir / f"{notebook.stem}.png"))
+            page.screenshot(path=str(screenshots_dir / f"{notebook.with_suffix('').as_posix().replace('/', '-')}.png"))
         except Exception:  # best effort: the page may be gone already
             pass
         page.close()
