@@ -10,7 +10,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
-# The edition `make lab` opens: English (notebooks/) or `make lab EDITION=ko`, the Korean one (notebooks/ko/).
+# The edition `make lab` opens: English (notebooks/) or `make lab EDITION=ko`, the Korean one (notebooks/ko/),
+# with JupyterLab's own menus in Korean too (the language pack; config/lab-ko/overrides.json makes Korean the
+# default there, and Settings > Language still switches it).
 EDITION ?= en
 # The folder JupyterLab opens: the edition's notebooks, or `make lab LAB_DIR=homework` for your copies.
 LAB_DIR ?= $(if $(filter ko,$(EDITION)),notebooks/ko,notebooks)
@@ -73,6 +75,7 @@ lab: venv
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
 		--ServerApp.root_dir=$(LAB_DIR) --no-browser \
 		$(if $(filter notebooks notebooks/ko,$(LAB_DIR)),--LabApp.default_url=/lab/tree/start.ipynb,) \
+		$(if $(filter ko,$(EDITION)),--LabApp.app_settings_dir=$(CURDIR)/config/lab-ko,) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		"$${extra[@]}"
 

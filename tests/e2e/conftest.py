@@ -279,31 +279,56 @@ def lab_server(
 
 @pytest.fixture(scope="session")
 def lab(chromium_path: str) -> Iterator[Lab]:
-    # The server log is kept beside the screenshots for a failure's post-mortem.
-    with lab_server(keep_log=SCREENSHOTS / "jupyterlab.log") as server:
+    # The server log is kept beside the screenshots for a failure's post-mortem. The application is
+    # exposed as window.jupyterapp so that one page can open notebook after notebook (`lab_page`).
+    with lab_server(["--LabApp.expose_app_in_browser=True"], keep_log=SCREENSHOTS / "jupyterlab.log") as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def browser_context(chromium_path: str):
+def playwright_driver(chromium_path: str):
+    """Playwright itself, once per worker (a test that needs a browser of its own launches it here)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium_path: str, playwright_driver):
     profile = tempfile.mkdtemp(prefix="e2e-chromium-")
     try:
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile,
-                executable_path=chromium_path,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1400, "height": 1000},
-            )
-            try:
-                yield context
-            finally:
-                context.close()
+        context = playwright_driver.chromium.launch_persistent_context(
+            profile,
+            executable_path=chromium_path,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab_page(lab: Lab, browser_context):
+    """One JupyterLab page per worker, loaded once; each notebook test opens its notebook in it.
+
+    Loading JupyterLab in a page costs about 4 s of CPU; opening a notebook in a loaded one, well
+    under one. The test closes its notebook (and the server shuts its kernel down) when it ends.
+    """
+    page = browser_context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{lab.url}/lab/workspaces/e2e-{os.getpid()}?token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+    page.wait_for_selector("#jp-MainMenu", timeout=60_000)
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="session")

@@ -91,8 +91,8 @@ JS_CELLS = """([stderrSel]) => {
 # Every Hangul character in the notebook panel, grouped by the font its element asks for, drawn on a
 # canvas and compared with the drawing of two unassigned code points: the same pixels = the box a
 # browser draws for a character no installed font has (tofu). Returns the count checked and the misses.
-JS_TOFU = """() => {
-  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+JS_TOFU = """(selector) => {
+  const panel = document.querySelector(selector);
   const hangul = /[\u1100-\u11FF\u3130-\u318F\uAC00-\uD7A3]/g;
   const fonts = new Map();
   const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
@@ -127,14 +127,35 @@ JS_TOFU = """() => {
 }"""
 
 
-def tofu(page, where: str) -> int:
-    """Fail if a Hangul character on the page has no glyph; return how many distinct ones were checked."""
-    found = page.evaluate(JS_TOFU)
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def tofu(page, where: str, selector: str = PANEL) -> int:
+    """Fail if a Hangul character in `selector` has no glyph; return how many distinct ones were checked."""
+    found = page.evaluate(JS_TOFU, selector)
     assert found["probeWorks"], f"{where}: the missing-glyph probe cannot tell a missing glyph here"
     assert not found["missing"], (
         f"{where}: Hangul drawn as missing-glyph boxes (no Korean font; on Debian: apt-get install -y fonts-nanum, "
         "which `make e2e` does as root): " + "; ".join(found["missing"]))
     return found["checked"]
+
+
+# Open a notebook in the loaded JupyterLab page (window.jupyterapp: conftest.lab_page), after closing
+# whatever the previous test left open, without asking to save it (a test copy).
+JS_OPEN = """async (path) => {
+  const app = window.jupyterapp;
+  for (const w of [...app.shell.widgets('main')]) {
+    if (w.context && w.context.model) w.context.model.dirty = false;
+    w.dispose();
+  }
+  await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+JS_CLOSE = """() => {
+  for (const w of [...window.jupyterapp.shell.widgets('main')]) {
+    if (w.context && w.context.model) w.context.model.dirty = false;
+    w.dispose();
+  }
+}"""
 
 
 # Mark the root element of every widget view in the notebook (nested widgets are not roots).
@@ -243,9 +264,14 @@ class Watch:
     def __init__(self, page, lab):
         self.page, self.lab = page, lab
         self.page_errors: list[str] = []
-        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        self._listener = lambda exc: self.page_errors.append(str(exc))
+        page.on("pageerror", self._listener)
         self.log_pos = len(lab.log_text())
         self.console_seen = 0
+
+    def stop(self) -> None:
+        """Stop listening (the page lives on for the next notebook)."""
+        self.page.remove_listener("pageerror", self._listener)
 
     def console_grew(self) -> bool:
         return self.page.evaluate(JS_LOG_COUNT) > self.console_seen
@@ -282,9 +308,12 @@ class Watch:
         return found
 
 
+RUN_MENU = re.compile(r"^\s*(Run|실행)\s*$")  # its label in English and with the Korean language pack
+
+
 def run_menu(page, name: str, command: str, label: str) -> None:
     """Click Run > `label` (found by its command id, else by its label) and wait until the kernel is idle."""
-    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text="Run").first.click()
+    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=RUN_MENU).first.click()
     item = page.locator(f"li.lm-Menu-item[data-command='{command}']")
     if item.count() == 0:  # fall back to the label if the command id ever changes
         item = page.get_by_role("menuitem", name=label, exact=True)
@@ -450,21 +479,18 @@ def exercise_view(page, view, where: str, name: str, watch: Watch) -> int:
     return len(items)
 
 
-def test_notebook_in_browser(notebook: Path | None, lab, browser_context, screenshots_dir: Path) -> None:
+def test_notebook_in_browser(notebook: Path | None, lab, lab_page, screenshots_dir: Path) -> None:
     """`notebook` is parametrized by conftest.pytest_generate_tests (one test per notebook)."""
     if notebook is None:
         pytest.fail("no notebooks/*.ipynb found to test", pytrace=False)
     name = notebook.as_posix()
     korean = notebook.parent.name == "ko"
-    page = browser_context.new_page()
-    page.set_default_timeout(20_000)
+    page = lab_page
     watch = Watch(page, lab)
     t0 = time.monotonic()
     try:
-        # A workspace of its own, so JupyterLab does not reopen the previous notebook's tab.
-        workspace = "e2e-" + re.sub(r"\W", "-", notebook.with_suffix("").as_posix())
-        page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook.as_posix()}?token={lab.token}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-cell", state="attached", timeout=60_000)
+        page.evaluate(JS_OPEN, notebook.as_posix())
+        page.wait_for_selector(f"{PANEL} .jp-Notebook-cell", state="attached", timeout=60_000)
         t_page = time.monotonic()
         wait_kernel(page, name)
         t_open = time.monotonic()
@@ -517,5 +543,8 @@ def test_notebook_in_browser(notebook: Path | None, lab, browser_context, screen
             page.screenshot(path=str(screenshots_dir / f"{notebook.with_suffix('').as_posix().replace('/', '-')}.png"))
         except Exception:  # best effort: the page may be gone already
             pass
-        page.close()
-        lab.shutdown_kernels()
+        watch.stop()
+        try:
+            page.evaluate(JS_CLOSE)
+        finally:
+            lab.shutdown_kernels()
