@@ -196,7 +196,8 @@ def fastest_seconds(fns: dict[str, Callable], *args, repeats: int = 7) -> dict[s
     """
     repeats = validate.size(repeats, "repeats")
     if not isinstance(fns, dict) or not fns:
-        raise TypeError(f"fns must be a non-empty dict of name -> function, got {type(fns).__name__}")
+        got = "an empty dict" if isinstance(fns, dict) else type(fns).__name__
+        raise TypeError(f"fns must be a non-empty dict of name -> function, got {got}")
     for fn in fns.values():
         _function(fn)(*args)  # warm-up
     best = dict.fromkeys(fns, math.inf)

@@ -20,6 +20,8 @@ import os
 from functools import cache
 from pathlib import Path
 
+from babel.support import LazyProxy
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
@@ -81,3 +83,11 @@ def language() -> str:
 def _(message: str) -> str:
     """`message` in the current language (itself when it has no translation)."""
     return catalogue(_current).gettext(message)
+
+
+def lazy_gettext(message: str, **fields) -> LazyProxy:
+    """`message` translated each time it is shown, not when this is called: for texts made at import,
+    before the notebook has chosen its language (an exercise's hints are built when lib.checks is
+    imported). Babel's LazyProxy stands in for the string in f-strings, str.format, `or` and `+`;
+    `fields` fill the message's {placeholders} after translation."""
+    return LazyProxy(lambda: _(message).format(**fields) if fields else _(message), enable_cache=False)

@@ -3,6 +3,10 @@
 The colours live here once (the series palette, the weight colour map, the mask colours), for the
 static figures and the widgets alike. The statistical helpers at the end draw with seaborn, which is
 imported inside them only: importing this module never imports seaborn or touches matplotlib's rcParams.
+
+Every word a helper draws itself (its default axis labels, legends, colour-bar ticks) is in the current
+language (`lib.i18n`): a label argument left at None means the helper's own label, translated when drawn.
+A label the caller passes is drawn as given (wrap it in `_()` where it is written).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle, StepPatch
 from matplotlib.text import Text
 
+from lib.i18n import _
+
 # --- one colour scheme for every figure and widget -------------------------------------
 # The series palette: ten colours that stay apart for colour-blind eyes and on a washed-out projector
 # (the values of seaborn's "colorblind" palette). `setup_notebook` makes it matplotlib's colour cycle,
@@ -35,7 +41,7 @@ HIGHLIGHT = "#e63946"  # the one thing to look at: the framed row, the marked en
 NO_TOKEN = "#d9d9d9"  # cells beyond the sequence, or beyond d_model: grey
 BLOCKED = "#1b1b1b"  # a masked ("may not attend") cell: black, in every mask and weight map
 ALLOWED = "#5cb85c"  # a cell the mask lets through: green
-MASK_LABELS = ("blocked", "may attend")  # colour-bar ticks of a mask map: 0 and 1
+MASK_LABELS = ("blocked", "may attend")  # colour-bar ticks of a mask map: 0 and 1 (English; drawn translated)
 # Masks: 0 = blocked (black), 1 = may attend (green); NaN = no token (grey).
 MASK_CMAP = mpl.colors.ListedColormap([BLOCKED, ALLOWED], name="mask").with_extremes(bad=NO_TOKEN)
 # Attention weights; on a fixed [0, 1] scale a value above 1 is how a NaN weight is shown (red), see `pad_nan`.
@@ -127,8 +133,8 @@ def heatmap(
     cmap=WEIGHT_CMAP,
     annotate: bool = False,
     fmt: str = "{:.2f}",
-    xlabel: str = "key",
-    ylabel: str = "query",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     colorbar: str | None = None,
     fontsize: float = TEXT_SIZE,
 ) -> Heatmap:
@@ -137,6 +143,7 @@ def heatmap(
     `vmin`/`vmax` fix the colour scale (0–1 by default, for widgets whose weights change); pass
     `data_range(matrix)` for a static map. `colorbar`: the colour bar's label (None: no bar here,
     e.g. one shared bar for several maps, see `colorbar`). `annotate` writes each value in its cell.
+    `xlabel`/`ylabel`: None is "key"/"query" in the current language ("" for none).
     Shapes: matrix (T, S).
     """
     m = to_numpy(matrix)
@@ -148,8 +155,8 @@ def heatmap(
                              f"got {len(labels)}")
     image = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
     ax.grid(False)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_("key") if xlabel is None else xlabel)
+    ax.set_ylabel(_("query") if ylabel is None else ylabel)
     for setter, labels, n in ((ax.set_xticks, xlabels, m.shape[1]), (ax.set_yticks, ylabels, m.shape[0])):
         if labels is not None:
             setter(range(n), labels=[str(label) for label in labels])
@@ -164,25 +171,27 @@ def heatmap(
 
 
 def mask_map(ax: Axes, mask, *, xlabels: Sequence[str] | None = None, ylabels: Sequence[str] | None = None,
-             xlabel: str = "key (may be attended to)", ylabel: str = "query", colorbar: bool = True) -> Heatmap:
+             xlabel: str | None = None, ylabel: str | None = None, colorbar: bool = True) -> Heatmap:
     """A boolean mask (True = may attend) in the one mask scheme: green may attend, black blocked, grey no token.
 
     Also takes the float/NaN arrays of `pad_nan` (a widget's fixed-size layout). The colour bar has two
-    ticks, `MASK_LABELS`. Shapes: mask (T, S).
+    ticks, `MASK_LABELS`. `xlabel`/`ylabel`: None is "key (may be attended to)"/"query" in the current
+    language. Shapes: mask (T, S).
     """
     m = to_numpy(mask).astype(float)
-    grid = heatmap(ax, m, xlabels=xlabels, ylabels=ylabels, vmin=0.0, vmax=1.0, cmap=MASK_CMAP, xlabel=xlabel,
-                   ylabel=ylabel)
+    grid = heatmap(ax, m, xlabels=xlabels, ylabels=ylabels, vmin=0.0, vmax=1.0, cmap=MASK_CMAP,
+                   xlabel=_("key (may be attended to)") if xlabel is None else xlabel, ylabel=ylabel)
     if colorbar:
-        grid.colorbar = _colorbar(ax, grid.image, "mask", ticks=[0.25, 0.75])
-        grid.colorbar.ax.set_yticklabels(list(MASK_LABELS))
+        grid.colorbar = _colorbar(ax, grid.image, _("mask"), ticks=[0.25, 0.75])
+        grid.colorbar.ax.set_yticklabels([_("blocked"), _("may attend")])  # MASK_LABELS
     return grid
 
 
 def bars(ax: Axes, values, labels: Sequence[str] | None = None, *, ylim=(0.0, 1.0), color=SERIES[1],
-         xlabel: str | None = "key", ylabel: str | None = "attention weight") -> BarContainer:
+         xlabel: str | None = None, ylabel: str | None = None) -> BarContainer:
     """Bar chart of a vector (e.g. one query's weights over the keys), its axes labelled.
 
+    `xlabel`/`ylabel`: None is "key"/"attention weight" in the current language ("" for none).
     Shapes: values (S,).
     """
     v = to_numpy(values)
@@ -193,10 +202,8 @@ def bars(ax: Axes, values, labels: Sequence[str] | None = None, *, ylim=(0.0, 1.
         ax.set_xticks(range(len(v)), labels=[str(label) for label in labels])
     if ylim is not None:
         ax.set_ylim(*ylim)
-    if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
+    ax.set_xlabel(_("key") if xlabel is None else xlabel)
+    ax.set_ylabel(_("attention weight") if ylabel is None else ylabel)
     return container
 
 
@@ -269,12 +276,12 @@ def schedule_plot(ax: Axes, steps: np.ndarray) -> ScheduleLines:
     Shapes: steps (N,).
     """
     zeros = np.zeros(len(steps))
-    (noam,) = ax.plot(steps, zeros, color=SERIES[0], lw=2, label="Noam: warm-up, then 1/√step")
-    (flat,) = ax.plot(steps, zeros, color=SERIES[1], lw=1.5, ls="--", label="no warm-up, same peak")
-    (peak,) = ax.plot([0], [0], "o", color=HIGHLIGHT, ms=7, label="peak (step = warmup)")
+    (noam,) = ax.plot(steps, zeros, color=SERIES[0], lw=2, label=_("Noam: warm-up, then 1/√step"))
+    (flat,) = ax.plot(steps, zeros, color=SERIES[1], lw=1.5, ls="--", label=_("no warm-up, same peak"))
+    (peak,) = ax.plot([0], [0], "o", color=HIGHLIGHT, ms=7, label=_("peak (step = warmup)"))
     ax.set_xlim(steps[0], steps[-1])
-    ax.set_xlabel("step (optimizer updates)")
-    ax.set_ylabel("learning rate")
+    ax.set_xlabel(_("step (optimizer updates)"))
+    ax.set_ylabel(_("learning rate"))
     ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))  # ticks keep their width as the scale moves
     ax.legend(loc="upper right", fontsize=TEXT_SIZE)
     return ScheduleLines(noam, flat, peak)
@@ -296,15 +303,20 @@ def nice_top(value: float) -> float:
 INFLUENCE_FLOOR, INFLUENCE_CEILING = 1e-16, 1e10  # the y-range of influence plots; values beyond are drawn at the edge
 
 
-def influence_plot(ax: Axes, t_max: int, names: tuple[str, ...]) -> dict[str, Line2D]:
-    """Empty log-scale influence curves, one per layer, over token positions 0 .. t_max − 1."""
-    found = {name: ax.plot([], [], marker=".", ms=3, color=SERIES[i % len(SERIES)], label=name)[0]
+def influence_plot(ax: Axes, t_max: int, names: tuple[str, ...],
+                   labels: Mapping[str, str] | None = None) -> dict[str, Line2D]:
+    """Empty log-scale influence curves, one per layer, over token positions 0 .. t_max − 1.
+
+    `labels` maps a name to its legend text (a name not in it is shown as it is).
+    """
+    labels = labels or {}
+    found = {name: ax.plot([], [], marker=".", ms=3, color=SERIES[i % len(SERIES)], label=labels.get(name, name))[0]
              for i, name in enumerate(names)}
     ax.set_yscale("log")
     ax.set_xlim(-0.5, t_max - 0.5)
     ax.set_ylim(INFLUENCE_FLOOR, INFLUENCE_CEILING)
-    ax.set_xlabel("token position i")
-    ax.set_ylabel("‖∂h/∂x_i‖₂ (influence)")
+    ax.set_xlabel(_("token position i"))
+    ax.set_ylabel(_("‖∂h/∂x_i‖₂ (influence)"))
     ax.legend(loc="lower right", fontsize=TEXT_SIZE)
     return found
 
@@ -347,13 +359,14 @@ def grad_norm_plot(ax: Axes, n_layers: int) -> GradNormLines:
     Shapes: the curve takes (n,) values, n <= n_layers.
     """
     layers = np.arange(1, n_layers + 1)
-    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color=SERIES[0], label="‖∂L/∂θ‖ per layer")
-    (first,) = ax.plot([1], [np.nan], "o", ms=8, color=HIGHLIGHT, label="layer 1 (next to the input)")
+    (line,) = ax.plot(layers, np.full(n_layers, np.nan), "o-", ms=3, lw=1.5, color=SERIES[0],
+                      label=_("‖∂L/∂θ‖ per layer"))
+    (first,) = ax.plot([1], [np.nan], "o", ms=8, color=HIGHLIGHT, label=_("layer 1 (next to the input)"))
     ax.set_yscale("log")
     ax.set_ylim(GRAD_FLOOR, GRAD_CEILING)
     ax.set_xlim(0.5, n_layers + 0.5)
-    ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("gradient norm (log)")
+    ax.set_xlabel(_("layer (1 = next to the input)"))
+    ax.set_ylabel(_("gradient norm (log)"))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower right", fontsize=TEXT_SIZE)
     return GradNormLines(line, first, n_layers)
@@ -390,10 +403,15 @@ class LogLogLines:
 
 
 def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: str,
-                 ylim: tuple[float, float]) -> LogLogLines:
-    """Empty curves (NaN) named by `styles` (colour, line style); fixed limits, so updates need no relayout."""
+                 ylim: tuple[float, float], labels: Mapping[str, str] | None = None) -> LogLogLines:
+    """Empty curves (NaN) named by `styles` (colour, line style); fixed limits, so updates need no relayout.
+
+    `labels` maps a curve's name to its legend text (a name not in it is shown as it is).
+    """
     ns = np.asarray(ns, dtype=float)
-    lines = {name: ax.plot(ns, np.full(ns.shape, np.nan), style, color=colour, label=name, markersize=3)[0]
+    labels = labels or {}
+    lines = {name: ax.plot(ns, np.full(ns.shape, np.nan), style, color=colour, label=labels.get(name, name),
+                           markersize=3)[0]
              for name, (colour, style) in styles.items()}
     markers = {name: ax.plot([np.nan], [np.nan], "o", color=colour, markersize=9, markeredgecolor="black")[0]
                for name, (colour, _) in styles.items()}
@@ -402,7 +420,7 @@ def loglog_lines(ax: Axes, ns, styles: dict[str, tuple[str, str]], *, ylabel: st
     ax.set_yscale("log")
     ax.set_xlim(ns[0] / 1.2, ns[-1] * 1.2)
     ax.set_ylim(ylim[0] / 1.5, ylim[1] * 1.5)
-    ax.set_xlabel("sequence length n")
+    ax.set_xlabel(_("sequence length n"))
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=TEXT_SIZE, loc="upper left")
     return LogLogLines(lines, markers, n_is_d)
@@ -475,7 +493,7 @@ def transformer_diagram(ax: Axes, model, *, places: dict[str, Sequence[str]] | N
     box("out", 5.2, top + 0.7, 4.0, 0.8, "Linear + Softmax → next token\n출력 확률", _BOX_COLOUR["out"])
     box("training", 0.0, top + 0.7, 4.0, 0.8, "Training: Adam + warm-up\n학습률 워밍업", "#eeeeee")
     cross = boxes["decoder.cross_attn"]
-    ax.annotate("memory", xy=(5.4, cross.get_y() + cross.get_height() / 2), xytext=(4.0, tops["encoder"] - 0.1),
+    ax.annotate(_("memory"), xy=(5.4, cross.get_y() + cross.get_height() / 2), xytext=(4.0, tops["encoder"] - 0.1),
                 fontsize=7, color="#c0392b",
                 arrowprops={"arrowstyle": "->", "color": "#c0392b", "lw": 1.5})
     boxes["model"] = ax.add_patch(Rectangle((-0.6, 0.0), 10.4, top + 1.7, fill=False, edgecolor="none"))
@@ -485,7 +503,7 @@ def transformer_diagram(ax: Axes, model, *, places: dict[str, Sequence[str]] | N
         r = boxes[key]
         right = r.get_x() + r.get_width() > 8 or key == "model"
         x = r.get_x() + r.get_width() + 0.1 if right else r.get_x() - 0.1
-        text = ("whole model: " if key == "model" else "") + " ".join(labels)
+        text = _("whole model: {labels}").format(labels=" ".join(labels)) if key == "model" else " ".join(labels)
         ax.text(x, r.get_y() + r.get_height() / 2 if key != "model" else top + 1.6, text,
                 ha="left" if right else "right", va="center", fontsize=8, color="#1f4e79", weight="bold",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#1f4e79", "lw": 0.8})
@@ -505,6 +523,12 @@ def _seaborn():
     return seaborn
 
 
+def _estimator_name(name: str | None) -> str:
+    """What a line or a bin shows, as a legend says it: seaborn's/NumPy's estimator name, translated."""
+    words = {"median": _("median"), "mean": _("mean"), None: _("estimate")}
+    return words.get(name, name)
+
+
 def _frame(rows: list[dict]):
     import pandas
 
@@ -513,13 +537,14 @@ def _frame(rows: list[dict]):
 
 def annotated_heatmap(ax: Axes, matrix, *, xlabels: Sequence[str], ylabels: Sequence[str],
                       vmin: float | None = None, vmax: float | None = None, cmap=WEIGHT_CMAP, fmt: str = ".2f",
-                      xlabel: str = "key", ylabel: str = "query", colorbar: str | None = "attention weight",
+                      xlabel: str | None = None, ylabel: str | None = None, colorbar: str | None = "attention weight",
                       allowed=None, fontsize: float = TEXT_SIZE) -> Axes:
     """A small static map with its value written in every cell and the tokens on both axes (seaborn).
 
     Without `vmin`/`vmax` the colours span the map's own range and the colour bar says so. `allowed`
     (a boolean mask, True = may attend) draws the blocked cells in BLOCKED, with no number.
-    `colorbar=None`: no bar (add one shared bar with `colorbar`). Shapes: matrix (T, S), at most 10 × 10.
+    `colorbar=None`: no bar (add one shared bar with `colorbar`); the default "attention weight" is drawn in the
+    current language, as are `xlabel`/`ylabel` left at None ("key"/"query"). Shapes: matrix (T, S), at most 10 × 10.
     """
     m = to_numpy(matrix).astype(float)
     if m.ndim != 2 or max(m.shape) > MAX_ANNOTATED:
@@ -535,9 +560,9 @@ def annotated_heatmap(ax: Axes, matrix, *, xlabels: Sequence[str], ylabels: Sequ
             raise ValueError(f"allowed must have the matrix's shape {m.shape}, got {hidden.shape}")
     own = vmin is None and vmax is None
     lo, hi = data_range(m if hidden is None else m[~hidden]) if own else (vmin, vmax)
-    label = colorbar
+    label = _("attention weight") if colorbar == "attention weight" else colorbar
     if colorbar is not None and own:
-        label = f"{colorbar}\n(scale: this map, {lo:.2f}–{hi:.2f})"
+        label = _("{label}\n(scale: this map, {lo:.2f}–{hi:.2f})").format(label=label, lo=lo, hi=hi)
     if hidden is not None:  # masked cells are "bad" to the colour map: draw them in the blocked colour
         cmap = (mpl.colormaps[cmap] if isinstance(cmap, str) else cmap).with_extremes(bad=BLOCKED)
     _seaborn().heatmap(m, ax=ax, vmin=lo, vmax=hi, cmap=cmap, annot=True, fmt=fmt, mask=hidden,
@@ -546,41 +571,43 @@ def annotated_heatmap(ax: Axes, matrix, *, xlabels: Sequence[str], ylabels: Sequ
                        cbar_kws={"label": label} if colorbar is not None else None, linewidths=0.5,
                        linecolor="white")
     ax.tick_params(axis="y", labelrotation=0)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_("key") if xlabel is None else xlabel)
+    ax.set_ylabel(_("query") if ylabel is None else ylabel)
     return ax
 
 
-def density_plot(ax: Axes, samples, edges, *, curves: Mapping[str, tuple], label: str = "sampled",
-                 xlabel: str = "score", ylabel: str = "density", color=SERIES[0]) -> Axes:
+def density_plot(ax: Axes, samples, edges, *, curves: Mapping[str, tuple], label: str | None = None,
+                 xlabel: str | None = None, ylabel: str | None = None, color=SERIES[0]) -> Axes:
     """A histogram of `samples` on fixed bins as a density (seaborn), with predicted curves on top.
 
     `curves` maps a legend label to (x, y) of a predicted density; the first is drawn in PREDICTED.
-    The legend lists the histogram and every curve. Shapes: samples (N,), edges (E,).
+    The legend lists the histogram and every curve. `label`, `xlabel`, `ylabel`: None is "sampled",
+    "score", "density" in the current language. Shapes: samples (N,), edges (E,).
     """
     samples, edges = to_numpy(samples).astype(float).ravel(), to_numpy(edges).astype(float)
     if samples.size < 2 or edges.ndim != 1 or edges.size < 2:
         raise ValueError(f"density_plot needs at least 2 samples and 2 bin edges, got {samples.size} and "
                          f"{edges.size}")
     _seaborn().histplot(x=samples, bins=edges, stat="density", ax=ax, color=color, alpha=0.55, edgecolor="none",
-                        label=label)
+                        label=_("sampled") if label is None else label)
     styles = [(PREDICTED, "-"), (SERIES[2], "--"), (SERIES[4], ":"), (SERIES[5], "-.")]
     for (name, (x, y)), (colour, style) in zip(curves.items(), styles, strict=False):
         ax.plot(to_numpy(x), to_numpy(y), style, color=colour, lw=2, label=name)
     ax.set_xlim(edges[0], edges[-1])
-    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set(xlabel=_("score") if xlabel is None else xlabel, ylabel=_("density") if ylabel is None else ylabel)
     ax.legend(fontsize=TEXT_SIZE)
     return ax
 
 
 def band_plot(ax: Axes, x, runs: Mapping[str, object], *, xlabel: str, ylabel: str, estimator: str = "median",
-              errorbar=("pi", 100), band: str = "band: smallest to largest run", colors: Sequence | None = None,
+              errorbar=("pi", 100), band: str | None = None, colors: Sequence | None = None,
               dashes: Mapping[str, tuple] | None = None) -> dict[str, Line2D]:
     """One line per series with a band over its runs (seeds, repeats), drawn by seaborn's lineplot.
 
     `runs` maps a series name to an (R, N) array: R runs over the N points of `x`. The line is the
     `estimator` over the runs, the band their spread (`errorbar`, seaborn's spec; by default the full
-    range). The legend lists every series; its title says what the line and band are.
+    range; `band=None` says so in the current language). The legend lists every series; its title says what
+    the line and band are.
     Returns the lines by series name. Shapes: x (N,), every runs value (R, N).
     """
     x = to_numpy(x).astype(float).ravel()
@@ -598,8 +625,9 @@ def band_plot(ax: Axes, x, runs: Mapping[str, object], *, xlabel: str, ylabel: s
     for name, style in (dashes or {}).items():
         lines[name].set_dashes(style)
     ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.legend(handles=list(lines.values()), labels=names, title=f"line: {estimator}; {band}", fontsize=TEXT_SIZE,
-              title_fontsize=TEXT_SIZE)
+    title = _("line: {estimator}; {band}").format(estimator=_estimator_name(estimator),
+                                                   band=_("band: smallest to largest run") if band is None else band)
+    ax.legend(handles=list(lines.values()), labels=names, title=title, fontsize=TEXT_SIZE, title_fontsize=TEXT_SIZE)
     return lines
 
 
@@ -650,7 +678,8 @@ def binned_scatter(ax: Axes, x, y, groups: Mapping[str, object], *, bins, xlabel
         sns.regplot(x=x[keep], y=y[keep], x_bins=bins, x_estimator=estimator, x_ci=None, fit_reg=False, ax=ax,
                     color=colour, marker="D", scatter_kws={"s": 45, "edgecolor": "black", "linewidths": 0.8,
                                                            "zorder": 5},
-                    label=f"{name}: {getattr(estimator, '__name__', 'estimate')} per bin")
+                    label=_("{name}: {estimator} per bin").format(
+                        name=name, estimator=_estimator_name(getattr(estimator, "__name__", None))))
     ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend(fontsize=TEXT_SIZE, markerscale=1.5)
     return ax

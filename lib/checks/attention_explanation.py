@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from lib.checks import Exercise, Mistake, Result, as_mistakes, check_function
+from lib.i18n import _, lazy_gettext
 
 PAD, UNK = 0, 3  # as in lib.data: <pad> is never read by the model, <unk> is an ordinary token
 
@@ -53,21 +54,21 @@ def _loo_cases() -> list[tuple]:
 def _loo_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda f, x, s: f(_with(x, s)) - f(x),
-         "the sign is flipped: the drop is log p(whole source) − log p(source without s), positive when "
-         "losing s hurts the right answer."),
+         _("the sign is flipped: the drop is log p(whole source) − log p(source without s), positive when "
+           "losing s hurts the right answer.")),
         (lambda f, x, s: f(x) - f(torch.cat([x[:s], x[s + 1:]])),
-         "you deleted the character: every character after s moved one position to the left, so the model "
-         "reads a different input, not the same one without s. Replace tokens[s] by PAD instead."),
+         _("you deleted the character: every character after s moved one position to the left, so the model "
+           "reads a different input, not the same one without s. Replace tokens[s] by PAD instead.")),
         (lambda f, x, s: f(x) - f(_with(x, s, UNK)),
-         "you replaced it by <unk>: <unk> is an ordinary token the model reads. Leaving s out means the model "
-         "reads nothing there: replace it by PAD, which it never reads."),
+         _("you replaced it by <unk>: <unk> is an ordinary token the model reads. Leaving s out means the model "
+           "reads nothing there: replace it by PAD, which it never reads.")),
         (lambda f, x, s: f(x).exp() - f(_with(x, s)).exp(),
-         "that is the drop in the probability p; the score is the drop in log p (log_p already returns a log)."),
+         _("that is the drop in the probability p; the score is the drop in log p (log_p already returns a log).")),
         (lambda f, x, s: f(x) / f(_with(x, s)),
-         "that is a ratio; the score is the difference log p(whole) − log p(without s)."),
+         _("that is a ratio; the score is the difference log p(whole) − log p(without s).")),
         (lambda f, x, s: f(x) - f(x),
-         "the drop is 0: both calls read the same tokens. Build the changed copy first (changed = "
-         "tokens.clone(); changed[s] = PAD) and pass it to the second call."),
+         _("the drop is 0: both calls read the same tokens. Build the changed copy first (changed = "
+           "tokens.clone(); changed[s] = PAD) and pass it to the second call.")),
     ])
 
 
@@ -107,17 +108,17 @@ def _agreement_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda a, b: (a.argmax(-1) == b.argmax(-1)).double().mean(),
-         "torch.argmax counts NaN as the largest value, so every padded row 'agrees' on its first padding "
-         "position. Replace NaN by -inf first: x.nan_to_num(float('-inf'))."),
+         _("torch.argmax counts NaN as the largest value, so every padded row 'agrees' on its first padding "
+           "position. Replace NaN by -inf first: x.nan_to_num(float('-inf')).")),
         (lambda a, b: same_top(a, b, fill=0.0).double().mean(),
-         "NaN replaced by 0 lets padding win in rows whose real scores are all negative (occlusion and "
-         "gradient × input can be). Use -inf, which no real score is below."),
+         _("NaN replaced by 0 lets padding win in rows whose real scores are all negative (occlusion and "
+           "gradient × input can be). Use -inf, which no real score is below.")),
         (lambda a, b: same_top(a, b).sum(),
-         "that is the number of agreeing rows; return the share (between 0 and 1): divide by the number of rows."),
+         _("that is the number of agreeing rows; return the share (between 0 and 1): divide by the number of rows.")),
         (lambda a, b: same_top(a, b, fill=float("inf"), pick=torch.argmin).double().mean(),
-         "that compares the smallest entries (argmin); top-1 is the largest."),
+         _("that compares the smallest entries (argmin); top-1 is the largest.")),
         (lambda a, b: same_top(a, b)[~a.isnan().any(-1)].double().mean(),
-         "you dropped every row that has padding; keep them, and only ignore their NaN entries."),
+         _("you dropped every row that has padding; keep them, and only ignore their NaN entries.")),
     ])
 
 
@@ -153,11 +154,11 @@ class Choice(Exercise):
 
     The reference and each mistake return an option, as a student would; the student's answer, the
     reference and the mistakes are all compared as option indices (−1: not an option, which gets the
-    hint `not_an_option`).
+    hint `not_an_option`, a lazy_gettext text, in the language chosen by the time it is checked).
     """
 
     options: tuple = ()
-    not_an_option: str = "answer with one of the options."
+    not_an_option: str = ""  # default: "answer with one of the options."
 
     def _indexed(self, fn):
         def answer():
@@ -169,7 +170,8 @@ class Choice(Exercise):
         if not callable(student_fn):
             return super().check(student_fn)  # "pass your function itself"
         mistakes = [Mistake(self._indexed(m.fn), m.hint) for m in self.mistakes()]
-        mistakes.append(Mistake(lambda: torch.tensor(-1), self.not_an_option))
+        not_an_option = str(self.not_an_option or _("answer with one of the options."))
+        mistakes.append(Mistake(lambda: torch.tensor(-1), not_an_option))
         return check_function(self._indexed(student_fn), name=self.name, reference=self._indexed(self.reference),
                               cases=[()], mistakes=mistakes, atol=0.0, time_limit=self.time_limit)
 
@@ -187,34 +189,35 @@ DASH_DROP = 0.0
 def _most_often_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda: "attention",
-         "attention comes close (its top-1 is the copied character about 80 % of the time), but when it misses, "
-         "it is nine times in ten on a neighbour: the encoder has mixed each character into the vectors next "
-         "to it, and the decoder may read it there. Another method measures what the output needs, not where "
-         "the model looks."),
+         _("attention comes close (its top-1 is the copied character about 80 % of the time), but when it misses, "
+           "it is nine times in ten on a neighbour: the encoder has mixed each character into the vectors next "
+           "to it, and the decoder may read it there. Another method measures what the output needs, not where "
+           "the model looks.")),
         (lambda: "grad × input",
-         "gradient × input is the least often right (about a third): it is only a first-order estimate of "
-         "removing e_s, and e_s also holds the positional encoding; a trained model is far from linear in e_s."),
+         _("gradient × input is the least often right (about a third): it is only a first-order estimate of "
+           "removing e_s, and e_s also holds the positional encoding; a trained model is far from linear in e_s.")),
     ])
 
 
 check_most_often = Choice(
     name="most_often", reference=lambda: MOST_OFTEN, cases=lambda: [()], mistakes=_most_often_mistakes,
-    options=METHODS, not_an_option="answer with one of 'attention', 'occlusion', 'grad × input' (a str).",
+    options=METHODS, not_an_option=lazy_gettext("answer with one of 'attention', 'occlusion', 'grad × input' (a str)."),
 ).check
 
 
 def _dash_mistakes() -> list[Mistake]:
-    dash = ("the dash at t = 4 is '-' for every input: the model needs no source character to write it, so "
-            "leaving any one out changes log p by almost nothing")
+    dash = _("the dash at t = 4 is '-' for every input: the model needs no source character to write it, so "
+             "leaving any one out changes log p by almost nothing")
     return as_mistakes([
         (lambda: 0.1, dash + "."),
-        (lambda: 1.0, dash + ". A drop of 1 nat would make the right answer e ≈ 2.7 times less likely."),
-        (lambda: 10.0, "about 10 nats is what a digit loses when the character it is copied from is left out "
-                       "(the last digit of the year, the day); " + dash + "."),
+        (lambda: 1.0, _("{dash}. A drop of 1 nat would make the right answer e ≈ 2.7 times less likely.").format(
+            dash=dash)),
+        (lambda: 10.0, _("about 10 nats is what a digit loses when the character it is copied from is left out "
+                         "(the last digit of the year, the day); {dash}.").format(dash=dash)),
     ])
 
 
 check_dash_drop = Choice(
     name="dash_drop", reference=lambda: DASH_DROP, cases=lambda: [()], mistakes=_dash_mistakes,
-    options=DASH_CHOICES, not_an_option="answer with one of the numbers 0, 0.1, 1, 10.",
+    options=DASH_CHOICES, not_an_option=lazy_gettext("answer with one of the numbers 0, 0.1, 1, 10."),
 ).check

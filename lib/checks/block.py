@@ -7,6 +7,7 @@ import torch
 
 from lib.blocks import EncoderBlock
 from lib.checks import Exercise, Prediction, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.normalization import batch_norm, layer_norm
 
 EPS = 1e-5
@@ -53,28 +54,29 @@ def _ln_cases() -> list[tuple]:
 
 def _ln_mistakes():
     return as_mistakes([
-        (_ln_with(dim=0), "you normalised over the batch (axis 0): that is BatchNorm. LayerNorm normalises each "
-                          "input vector over its own features, the last axis (dim=-1)."),
-        (_ln_with(unbiased=True), "torch.nn.LayerNorm uses the biased variance (divide by C): "
-                                  "x.var(dim=-1, unbiased=False)."),
-        (_ln_with(unbiased=True, eps_outside=True), "this is the Annotated Transformer's version: unbiased std "
-                                                    "and eps added outside the root. torch's is "
-                                                    "(x − mean)/√(var + eps), var biased."),
-        (_ln_with(eps_outside=True), "eps goes inside the square root: √(var + eps), not √var + eps."),
-        (_ln_with(eps=0.0), "without eps a constant input (variance 0) gives 0/0 = NaN: divide by "
-                            "√(var + eps) with eps = 1e-5."),
-        (_ln_with(affine=False), "you normalised but left out the affine map (Affine 변환): "
-                                 "y = weight · x̂ + bias."),
-        (lambda x, w, b: _ln_with(affine=False)(x, w, b) * w, "the affine map y = a·x̂ + b has a shift too: "
-                                                              "add the bias."),
+        (_ln_with(dim=0), _("you normalised over the batch (axis 0): that is BatchNorm. LayerNorm normalises each "
+                            "input vector over its own features, the last axis (dim=-1).")),
+        (_ln_with(unbiased=True), _("torch.nn.LayerNorm uses the biased variance (divide by C): "
+                                    "x.var(dim=-1, unbiased=False).")),
+        (_ln_with(unbiased=True, eps_outside=True), _("this is the Annotated Transformer's version: unbiased std "
+                                                      "and eps added outside the root. torch's is "
+                                                      "(x − mean)/√(var + eps), var biased.")),
+        (_ln_with(eps_outside=True), _("eps goes inside the square root: √(var + eps), not √var + eps.")),
+        (_ln_with(eps=0.0), _("without eps a constant input (variance 0) gives 0/0 = NaN: divide by "
+                              "√(var + eps) with eps = 1e-5.")),
+        (_ln_with(affine=False), _("you normalised but left out the affine map (Affine 변환): "
+                                   "y = weight · x̂ + bias.")),
+        (lambda x, w, b: _ln_with(affine=False)(x, w, b) * w, _("the affine map y = a·x̂ + b has a shift too: "
+                                                                "add the bias.")),
     ])
 
 
 # `student_fn(x, weight, bias)`: x (..., C), weight and bias (C,) -> LayerNorm(x) with eps = 1e-5.
 check_layer_norm = Exercise(
     name="layer_norm", reference=_ln_ref, cases=_ln_cases, mistakes=_ln_mistakes, atol=1e-4,
-    nan_hint="NaN where an input vector is constant: its variance is 0, and (x − mean)/√var is 0/0. Put eps "
-             "inside the root, √(var + eps), so that a constant input comes out as 0 (then the bias).").check
+    nan_hint=lazy_gettext(
+        "NaN where an input vector is constant: its variance is 0, and (x − mean)/√var is 0/0. Put eps inside the "
+        "root, √(var + eps), so that a constant input comes out as 0 (then the bias).")).check
 
 
 # --- exercise 2: BatchNorm -----------------------------------------------------------------------
@@ -102,27 +104,28 @@ def _bn_cases() -> list[tuple]:
 
 def _bn_mistakes():
     return as_mistakes([
-        (_bn_over(-1), "you normalised each token over its features: that is LayerNorm. BatchNorm normalises "
-                       "each feature over the batch: for (B, T, C), over every token of every sentence."),
-        (_bn_over(0), "you averaged over the sentences only (axis 0), so each position t has its own "
-                      "statistics. For a (B, T, C) batch every token is one sample: average over dims (0, 1)."),
-        (_bn_over(1), "you averaged over the tokens of each sentence (axis 1): every sentence then has its own "
-                      "statistics. BatchNorm averages each feature over the whole batch, dims (0, 1)."),
-        (_bn_over((0, 1), unbiased=True), "in training, BatchNorm normalises with the biased batch variance "
-                                          "(divide by the count); the unbiased one only goes into the running "
-                                          "variance."),
-        (_bn_over((0, 1), eps=0.0), "without eps a feature that is the same in every token (variance 0) gives "
-                                    "0/0 = NaN: divide by √(var + eps) with eps = 1e-5."),
-        (_bn_over((0, 1, 2)), "you used one mean and one variance for the whole tensor: each feature (the last "
-                              "axis) gets its own, so keep dim=-1 out of the reduction."),
+        (_bn_over(-1), _("you normalised each token over its features: that is LayerNorm. BatchNorm normalises "
+                         "each feature over the batch: for (B, T, C), over every token of every sentence.")),
+        (_bn_over(0), _("you averaged over the sentences only (axis 0), so each position t has its own "
+                        "statistics. For a (B, T, C) batch every token is one sample: average over dims (0, 1).")),
+        (_bn_over(1), _("you averaged over the tokens of each sentence (axis 1): every sentence then has its own "
+                        "statistics. BatchNorm averages each feature over the whole batch, dims (0, 1).")),
+        (_bn_over((0, 1), unbiased=True), _("in training, BatchNorm normalises with the biased batch variance "
+                                            "(divide by the count); the unbiased one only goes into the running "
+                                            "variance.")),
+        (_bn_over((0, 1), eps=0.0), _("without eps a feature that is the same in every token (variance 0) gives "
+                                      "0/0 = NaN: divide by √(var + eps) with eps = 1e-5.")),
+        (_bn_over((0, 1, 2)), _("you used one mean and one variance for the whole tensor: each feature (the last "
+                                "axis) gets its own, so keep dim=-1 out of the reduction.")),
     ])
 
 
 # `student_fn(x)`: x (B, T, C) -> BatchNorm in training mode, no affine map, eps = 1e-5.
 check_batch_norm = Exercise(
     name="batch_norm", reference=_bn_ref, cases=_bn_cases, mistakes=_bn_mistakes, atol=1e-4,
-    nan_hint="NaN where a feature is the same in every token of the batch: its variance is 0, and "
-             "(x − mean)/√var is 0/0. Put eps inside the root, √(var + eps).").check
+    nan_hint=lazy_gettext(
+        "NaN where a feature is the same in every token of the batch: its variance is 0, and (x − mean)/√var is 0/0. "
+        "Put eps inside the root, √(var + eps).")).check
 
 
 # --- exercise 3: the residual sublayer, Post-LN and Pre-LN ---------------------------------------
@@ -165,18 +168,18 @@ def _sublayer_mistakes():
     right_post, right_pre = (lambda x, f: _ln(x + f(x))), (lambda x, f: x + f(_ln(x)))
     return as_mistakes([
         (post_or_pre(right_pre, right_post),
-         "Post-LN and Pre-LN are mixed up. Post-LN (norm_first=False, the paper) normalises after the sum, "
-         "LN(x + f(x)); Pre-LN (norm_first=True) normalises only the sublayer's input, x + f(LN(x))."),
+         _("Post-LN and Pre-LN are mixed up. Post-LN (norm_first=False, the paper) normalises after the sum, "
+           "LN(x + f(x)); Pre-LN (norm_first=True) normalises only the sublayer's input, x + f(LN(x)).")),
         (post_or_pre(lambda x, f: _ln(f(x)), lambda x, f: f(_ln(x))),
-         "the residual connection (잔차 연결) is missing: add the sublayer's input x back to its output."),
+         _("the residual connection (잔차 연결) is missing: add the sublayer's input x back to its output.")),
         (post_or_pre(lambda x, f: x + _ln(f(x)), right_pre),
-         "in Post-LN the LayerNorm comes after the sum, LN(x + f(x)), not on f(x) alone."),
+         _("in Post-LN the LayerNorm comes after the sum, LN(x + f(x)), not on f(x) alone.")),
         (post_or_pre(right_post, lambda x, f: _ln(x) + f(_ln(x))),
-         "in Pre-LN the residual path carries x itself, not LN(x): x + f(LN(x)). Only the sublayer's input is "
-         "normalised."),
+         _("in Pre-LN the residual path carries x itself, not LN(x): x + f(LN(x)). Only the sublayer's input is "
+           "normalised.")),
         (post_or_pre(right_post, lambda x, f: _ln(x + f(_ln(x)))),
-         "Pre-LN has no LayerNorm after the sum: x + f(LN(x)). (One last LayerNorm closes the whole stack "
-         "instead.)"),
+         _("Pre-LN has no LayerNorm after the sum: x + f(LN(x)). (One last LayerNorm closes the whole stack "
+           "instead.)")),
     ])
 
 
@@ -200,24 +203,25 @@ def _stack_mistakes():
     attention, ffn, norms = 4 * (C * C + C), (C * F + F) + (F * C + C), 2 * 2 * C
     one = attention + ffn + norms
     return as_mistakes([
-        (lambda: one, f"that is one block ({one}). ×N stacks N copies with their own parameters, none shared: "
-                      "multiply by N."),
-        (lambda: N * (one - norms), "you left out the two LayerNorms of each block: each has a weight a and a "
-                                    "bias b of d_model entries (the affine map)."),
-        (lambda: N * (4 * C * C + 2 * C * F + norms), "every nn.Linear has a bias too (d_out entries), and there "
-                                                      "are six linear maps per block: W_Q, W_K, W_V, W_O and the "
-                                                      "FFN's two."),
-        (lambda: N * (one - (F * C + C)), "the FFN has two linear maps, d_model → d_ff and back d_ff → d_model, "
-                                          "each with its bias."),
-        (lambda: N * (one + 3 * (H - 1) * (C * C + C)), "the heads do not each get d_model × d_model maps: W_Q "
-                                                        "is one d_model × d_model matrix cut into heads of d_k "
-                                                        "columns, so the count does not depend on h."),
+        (lambda: one, _("that is one block ({one}). ×N stacks N copies with their own parameters, none shared: "
+                        "multiply by N.").format(one=one)),
+        (lambda: N * (one - norms), _("you left out the two LayerNorms of each block: each has a weight a and a "
+                                      "bias b of d_model entries (the affine map).")),
+        (lambda: N * (4 * C * C + 2 * C * F + norms), _("every nn.Linear has a bias too (d_out entries), and there "
+                                                        "are six linear maps per block: W_Q, W_K, W_V, W_O and the "
+                                                        "FFN's two.")),
+        (lambda: N * (one - (F * C + C)), _("the FFN has two linear maps, d_model → d_ff and back d_ff → d_model, "
+                                            "each with its bias.")),
+        (lambda: N * (one + 3 * (H - 1) * (C * C + C)), _("the heads do not each get d_model × d_model maps: W_Q "
+                                                          "is one d_model × d_model matrix cut into heads of d_k "
+                                                          "columns, so the count does not depend on h.")),
     ])
 
 
 # `student_fn()` -> the number of parameters in N_BLOCKS encoder blocks (an int).
 check_stack_parameters = Prediction(
     name="stack_parameters", reference=_stack_count, cases=lambda: [()], mistakes=_stack_mistakes, atol=0.5,
-    form="a whole number",
-    retry="Count one block: the attention's four d_model × d_model maps, the FFN's two maps, a bias on every "
-          "linear map, two LayerNorms with a and b each; then ×N.").check
+    form=lazy_gettext("a whole number"),
+    retry=lazy_gettext(
+        "Count one block: the attention's four d_model × d_model maps, the FFN's two maps, a bias on every linear "
+        "map, two LayerNorms with a and b each; then ×N.")).check

@@ -11,6 +11,7 @@ import torch
 
 from lib.attention import scaled_dot_product_attention
 from lib.checks import Exercise, Mistake, Prediction, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.masks import padding_mask
 
 # The "predict before you run" question: a DecoderBlock(d_model=32, n_heads=4, d_ff=64) reads
@@ -50,23 +51,23 @@ def _causal(x, m):
 def _cross_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda x, m, wq, wk, wv: _attend(m @ wq, x @ wk, x @ wv),
-         "the roles are swapped: the queries come from the decoder (x) and the keys and values from the "
-         "encoder's output (memory), so the result has one row per target position, (B, T, D)."),
+         _("the roles are swapped: the queries come from the decoder (x) and the keys and values from the "
+           "encoder's output (memory), so the result has one row per target position, (B, T, D).")),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, x @ wk, x @ wv),
-         "that is self-attention: the keys and values must come from memory (the encoder's output), "
-         "the queries from x."),
+         _("that is self-attention: the keys and values must come from memory (the encoder's output), "
+           "the queries from x.")),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, scale=x.shape[-1] ** -0.5),
-         "you divided by √d_model: the scale is 1/√d_k, with d_k the width of q and k (w_q.shape[1])."),
+         _("you divided by √d_model: the scale is 1/√d_k, with d_k the width of q and k (w_q.shape[1]).")),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, scale=1.0),
-         "the scores are not scaled: divide q kᵀ by √d_k before the softmax."),
+         _("the scores are not scaled: divide q kᵀ by √d_k before the softmax.")),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, dim=-2),
-         "the softmax runs over the queries (dim=-2): each target position's weights over the source "
-         "must sum to 1, so take it over the keys, dim=-1."),
+         _("the softmax runs over the queries (dim=-2): each target position's weights over the source "
+           "must sum to 1, so take it over the keys, dim=-1.")),
         (lambda x, m, wq, wk, wv: _attend(x @ wq, m @ wk, m @ wv, mask=_causal(x, m)),
-         "cross-attention needs no causal mask: the whole source sentence is known before decoding "
-         "starts; only the decoder's self-attention hides the future."),
+         _("cross-attention needs no causal mask: the whole source sentence is known before decoding "
+           "starts; only the decoder's self-attention hides the future.")),
         (lambda x, m, wq, wk, wv: torch.softmax((x @ wq) @ (m @ wk).transpose(-2, -1) / wq.shape[1] ** 0.5, -1),
-         "you returned the weights (B, T, S): multiply them by the values, memory @ w_v, to get (B, T, D)."),
+         _("you returned the weights (B, T, S): multiply them by the values, memory @ w_v, to get (B, T, D).")),
     ])
 
 
@@ -89,18 +90,18 @@ def _mask_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda n, T, S: ~_mask_ref(n, T, S),
-         "the polarity is inverted: True must mean 'may attend' (lib, F.scaled_dot_product_attention); "
-         "it is nn.TransformerDecoderLayer's memory_key_padding_mask that uses True = padding."),
+         _("the polarity is inverted: True must mean 'may attend' (lib, F.scaled_dot_product_attention); "
+           "it is nn.TransformerDecoderLayer's memory_key_padding_mask that uses True = padding.")),
         (lambda n, T, S: padding_mask(n, S),
-         "right values, shape (B, 1, S): expand it to one row per target position, .expand(B, T, S)."),
+         _("right values, shape (B, 1, S): expand it to one row per target position, .expand(B, T, S).")),
         (lambda n, T, S: _mask_ref(n, T, S) & torch.ones(T, S, dtype=torch.bool).tril(),
-         "no causal part here: every target position may read the whole (real) source."),
+         _("no causal part here: every target position may read the whole (real) source.")),
         (lambda n, T, S: (torch.arange(T)[None, :] < n[:, None])[:, :, None].expand(len(n), T, S),
-         "you blocked query rows: the padding is in the source, i.e. in the keys (the columns s)."),
+         _("you blocked query rows: the padding is in the source, i.e. in the keys (the columns s).")),
         (lambda n, T, S: (torch.arange(S)[None, :] <= n[:, None])[:, None, :].expand(len(n), T, S),
-         "off by one: a source of length n has real tokens at positions 0 .. n-1 (use <, not <=)."),
+         _("off by one: a source of length n has real tokens at positions 0 .. n-1 (use <, not <=).")),
         (lambda n, T, S: keys(n, S)[None].expand(T, len(n), S),
-         "the batch and query axes are swapped: the mask is (B, T, S)."),
+         _("the batch and query axes are swapped: the mask is (B, T, S).")),
     ])
 
 
@@ -136,29 +137,30 @@ def _masked_mistakes() -> list[Mistake]:
     def weights(x, m, wq, wk):
         return torch.softmax((x @ wq) @ (m @ wk).transpose(-2, -1) / wq.shape[1] ** 0.5, dim=-1)  # (B, T, S)
 
-    inverted = ("the polarity is inverted: the mask is True at the real source tokens (True = may attend), so "
-                "block where it is False, masked_fill(~mask, ...).")
+    inverted = _("the polarity is inverted: the mask is True at the real source tokens (True = may attend), so "
+                 "block where it is False, masked_fill(~mask, ...).")
     return as_mistakes([
         (lambda x, m, wq, wk, wv, mask: _attend(*qkv(x, m, wq, wk, wv)),
-         "you ignored memory_mask: the padded source positions still get weight. Block them before the softmax."),
+         _("you ignored memory_mask: the padded source positions still get weight. Block them before the softmax.")),
         (lambda x, m, wq, wk, wv, mask: _attend(*qkv(x, m, wq, wk, wv), mask=~mask), inverted),
         (lambda x, m, wq, wk, wv, mask: scaled_dot_product_attention(*qkv(x, m, wq, wk, wv), ~mask)[0], inverted),
         (lambda x, m, wq, wk, wv, mask: _attend(*qkv(x, m, wq, wk, wv), mask=mask, fill=0.0),
-         "filling blocked scores with 0 does not block them, since exp(0) = 1: fill with -inf."),
+         _("filling blocked scores with 0 does not block them, since exp(0) = 1: fill with -inf.")),
         (lambda x, m, wq, wk, wv, mask: (weights(x, m, wq, wk) * mask) @ (m @ wv),
-         "you zeroed the padded weights (or the padded values) after the softmax, so the real tokens' weights "
-         "no longer sum to 1 (재정규화 is missing). Mask the scores before the softmax, with -inf."),
+         _("you zeroed the padded weights (or the padded values) after the softmax, so the real tokens' weights "
+           "no longer sum to 1 (재정규화 is missing). Mask the scores before the softmax, with -inf.")),
         (lambda x, m, wq, wk, wv, mask: _attend(*qkv(x, m, wq, wk, wv), mask=mask & _causal(x, m)),
-         "cross-attention needs no causal mask: only the source padding is blocked."),
+         _("cross-attention needs no causal mask: only the source padding is blocked.")),
     ])
 
 
 # `student_fn(x, memory, w_q, w_k, w_v, memory_mask)`: as cross_attention, memory_mask (B, 1, S) bool.
 check_masked_cross_attention = Exercise(
     name="masked_cross_attention", reference=_masked_ref, cases=_masked_cases, mistakes=_masked_mistakes,
-    nan_hint="some rows of your output are NaN: every key of those target positions was blocked, and softmax "
-             "over a row of -inf is 0/0. Every source in the tests has at least one real token, so no row should "
-             "be empty: is the polarity right? True = a real source token = may attend.",
+    nan_hint=lazy_gettext(
+        "some rows of your output are NaN: every key of those target positions was blocked, and softmax over a row "
+        "of -inf is 0/0. Every source in the tests has at least one real token, so no row should be empty: is the "
+        "polarity right? True = a real source token = may attend."),
 ).check
 
 
@@ -168,15 +170,15 @@ check_masked_cross_attention = Exercise(
 def _shape_mistakes() -> list[Mistake]:
     D = D_MODEL // N_HEADS
     return as_mistakes([
-        (lambda: (B, N_HEADS, S, T), "rows are queries: one row per target position T, "
-                                     "one column per source position S, so (B, H, T, S)."),
-        (lambda: (B, N_HEADS, T, T), "(B, H, T, T) is the decoder's self-attention; "
-                                     "cross-attention's keys are the S source positions."),
-        (lambda: (B, T, S), "each head has its own weights: there is a head axis H = n_heads."),
-        (lambda: (B, N_HEADS, T, D), "D = d_k is the width of q and k; it disappears in q·k. "
-                                     "The weights are (B, H, T, S)."),
-        (lambda: (B, T, D_MODEL), "that is the block's output x; the weights have one entry per "
-                                  "(head, query, key)."),
+        (lambda: (B, N_HEADS, S, T), _("rows are queries: one row per target position T, "
+                                       "one column per source position S, so (B, H, T, S).")),
+        (lambda: (B, N_HEADS, T, T), _("(B, H, T, T) is the decoder's self-attention; "
+                                       "cross-attention's keys are the S source positions.")),
+        (lambda: (B, T, S), _("each head has its own weights: there is a head axis H = n_heads.")),
+        (lambda: (B, N_HEADS, T, D), _("D = d_k is the width of q and k; it disappears in q·k. "
+                                       "The weights are (B, H, T, S).")),
+        (lambda: (B, T, D_MODEL), _("that is the block's output x; the weights have one entry per "
+                                    "(head, query, key).")),
     ])
 
 
@@ -184,7 +186,8 @@ def _shape_mistakes() -> list[Mistake]:
 check_cross_weights_shape = Prediction(
     name="cross_weights_shape", reference=lambda: (B, N_HEADS, T, S), cases=lambda: [()],
     mistakes=_shape_mistakes, atol=0.0,
-    form="a tuple of four whole numbers, the shape, e.g. (1, 2, 3, 4)",
-    retry="Attention weights are (batch, heads, queries, keys): who asks the questions in cross-attention, "
-          "and how many positions does the one who answers have?",
+    form=lazy_gettext("a tuple of four whole numbers, the shape, e.g. (1, 2, 3, 4)"),
+    retry=lazy_gettext(
+        "Attention weights are (batch, heads, queries, keys): who asks the questions in cross-attention, and how "
+        "many positions does the one who answers have?"),
 ).check

@@ -8,6 +8,7 @@ import math
 import torch
 
 from lib.checks import Exercise, Mistake, as_mistakes
+from lib.i18n import _
 from lib.stats import variance_standard_error
 from lib.variance import pair_scores, predicted_variance, score_kurtosis
 
@@ -24,17 +25,17 @@ def _variance_ref(d_k, sigma_q, sigma_k):
 def _variance_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda d, sq, sk: sq * sk * d,
-         "Var(q_i k_i) = E[q_i²]·E[k_i²] = σ_q²·σ_k²: square the standard deviations (분산 = σ²)."),
+         _("Var(q_i k_i) = E[q_i²]·E[k_i²] = σ_q²·σ_k²: square the standard deviations (분산 = σ²).")),
         (lambda d, sq, sk: sq**2 * sk**2 * math.sqrt(d),
-         "the d_k terms are independent, so their variances add up to d_k times one term's; "
-         "it is the standard deviation that grows like √d_k."),
+         _("the d_k terms are independent, so their variances add up to d_k times one term's; "
+           "it is the standard deviation that grows like √d_k.")),
         (lambda d, sq, sk: (sq**2 + sk**2) * d,
-         "the variance of a product of independent zero-mean variables is the product of "
-         "their variances, not the sum."),
+         _("the variance of a product of independent zero-mean variables is the product of "
+           "their variances, not the sum.")),
         (lambda d, sq, sk: sq**2 * sk**2,
-         "that is the variance of one term q_i·k_i (or of q·k/√d_k); q·k adds d_k such terms."),
+         _("that is the variance of one term q_i·k_i (or of q·k/√d_k); q·k adds d_k such terms.")),
         (lambda d, sq, sk: d,
-         "d_k alone holds only when both σ are 1; scale it by σ_q²·σ_k²."),
+         _("d_k alone holds only when both σ are 1; scale it by σ_q²·σ_k².")),
     ])
 
 
@@ -55,17 +56,17 @@ def _pairs() -> list[tuple]:
 def _scores_mistakes() -> list[Mistake]:
     d = lambda q: q.shape[-1]  # noqa: E731
     return as_mistakes([
-        (lambda q, k: (q * k).sum(-1), "divide each dot product (내적) by √d_k, where d_k = q.shape[-1]."),
+        (lambda q, k: (q * k).sum(-1), _("divide each dot product (내적) by √d_k, where d_k = q.shape[-1].")),
         (lambda q, k: (q * k).sum(-1) / d(q),
-         "divide by √d_k, not by d_k: dividing by d_k leaves variance 1/d_k, not 1."),
+         _("divide by √d_k, not by d_k: dividing by d_k leaves variance 1/d_k, not 1.")),
         (lambda q, k: (q * k).sum(-1) / math.sqrt(q.shape[0]),
-         "d_k is the width of each vector, q.shape[-1]; q.shape[0] is the number of pairs N."),
+         _("d_k is the width of each vector, q.shape[-1]; q.shape[0] is the number of pairs N.")),
         (lambda q, k: q @ k.T / math.sqrt(d(q)),
-         "q @ k.T pairs every q with every k (N, N); here row i of q goes with row i of k only: "
-         "(q * k).sum(dim=-1)."),
+         _("q @ k.T pairs every q with every k (N, N); here row i of q goes with row i of k only: "
+           "(q * k).sum(dim=-1).")),
         (lambda q, k: (q * k).sum(0) / math.sqrt(d(q)),
-         "sum over the components (dim=-1), not over the pairs (dim=0)."),
-        (lambda q, k: (q * k).sum(-1) * math.sqrt(d(q)), "you multiplied by √d_k: divide by it."),
+         _("sum over the components (dim=-1), not over the pairs (dim=0).")),
+        (lambda q, k: (q * k).sum(-1) * math.sqrt(d(q)), _("you multiplied by √d_k: divide by it.")),
     ])
 
 
@@ -85,20 +86,20 @@ def _se_ref(n, d_k):
 def _se_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda n, d: d * math.sqrt(2 / (n - 1)),
-         "that is the standard error for normally distributed draws; q·k has heavier tails "
-         "(kurtosis 3 + 6/d_k), so add the (κ − 3)/n term."),
+         _("that is the standard error for normally distributed draws; q·k has heavier tails "
+           "(kurtosis 3 + 6/d_k), so add the (κ − 3)/n term.")),
         (lambda n, d: d**2 * (2 / (n - 1) + 6 / (d * n)),
-         "that is Var(S²); the standard error is its square root."),
+         _("that is Var(S²); the standard error is its square root.")),
         (lambda n, d: math.sqrt(d) * math.sqrt(2 / (n - 1) + 6 / (d * n)),
-         "the standard error of a variance scales with σ² = d_k, not with σ = √d_k."),
+         _("the standard error of a variance scales with σ² = d_k, not with σ = √d_k.")),
         (lambda n, d: d * math.sqrt(2 / (n - 1) + 6 / n),
-         "6 is the excess kurtosis of ONE product q_i·k_i; a sum of d_k independent terms "
-         "has excess kurtosis 6/d_k."),
+         _("6 is the excess kurtosis of ONE product q_i·k_i; a sum of d_k independent terms "
+           "has excess kurtosis 6/d_k.")),
         (lambda n, d: 3 * math.sqrt(2 / (n - 1) + 2 / n),
-         "that is the notebook's d_k = 3 cell unchanged: σ² = 3 and κ − 3 = 6/3 hold only there. "
-         "Use σ² = d_k and κ − 3 = 6/d_k."),
+         _("that is the notebook's d_k = 3 cell unchanged: σ² = 3 and κ − 3 = 6/3 hold only there. "
+           "Use σ² = d_k and κ − 3 = 6/d_k.")),
         (lambda n, d: math.sqrt(d / n),
-         "√(σ²/n) is the standard error of the MEAN of q·k; you need the one of its variance."),
+         _("√(σ²/n) is the standard error of the MEAN of q·k; you need the one of its variance.")),
     ])
 
 
@@ -115,14 +116,15 @@ check_variance_standard_error = Exercise(
 def _prediction_mistakes() -> list[Mistake]:
     s2 = SIGMA_Q**2 * SIGMA_K**2  # 9
     return as_mistakes([
-        (lambda: 1.0, "the √d_k removes only the d_k: Var(q·k/√d_k) = σ_q²·σ_k², which is 1 only when both σ are 1."),
-        (lambda: s2 * D_K, "that is Var(q·k) before the division; dividing by √d_k divides the variance by d_k."),
+        (lambda: 1.0,
+         _("the √d_k removes only the d_k: Var(q·k/√d_k) = σ_q²·σ_k², which is 1 only when both σ are 1.")),
+        (lambda: s2 * D_K, _("that is Var(q·k) before the division; dividing by √d_k divides the variance by d_k.")),
         (lambda: s2 * math.sqrt(D_K),
-         "Var(s/c) = Var(s)/c²: dividing by √d_k = 8 divides the variance by d_k = 64, not by 8."),
-        (lambda: s2 / D_K, "you divided by d_k twice: σ_q²·σ_k²·d_k / d_k is σ_q²·σ_k², not σ_q²·σ_k²/d_k."),
-        (lambda: SIGMA_Q * SIGMA_K, "square the standard deviations: the variance of one term is σ_q²·σ_k²."),
+         _("Var(s/c) = Var(s)/c²: dividing by √d_k = 8 divides the variance by d_k = 64, not by 8.")),
+        (lambda: s2 / D_K, _("you divided by d_k twice: σ_q²·σ_k²·d_k / d_k is σ_q²·σ_k², not σ_q²·σ_k²/d_k.")),
+        (lambda: SIGMA_Q * SIGMA_K, _("square the standard deviations: the variance of one term is σ_q²·σ_k².")),
         (lambda: SIGMA_Q**2 + SIGMA_K**2,
-         "the variance of a product of independent zero-mean variables is the product of their variances."),
+         _("the variance of a product of independent zero-mean variables is the product of their variances.")),
     ])
 
 

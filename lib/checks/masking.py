@@ -12,6 +12,7 @@ import torch
 
 from lib.attention import masked_softmax
 from lib.checks import Exercise, Mistake, Prediction, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.masks import causal_mask, left_padding_mask, padding_mask
 from lib.softmax import naive_masked_softmax
 
@@ -28,17 +29,17 @@ def _tril(T: int, diagonal: int = 0) -> torch.Tensor:
 def _mask_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda T: _tril(T).T,
-         "that is triu: it lets query t see the keys s >= t, the future. Query t may attend to s <= t: tril."),
+         _("that is triu: it lets query t see the keys s >= t, the future. Query t may attend to s <= t: tril.")),
         (lambda T: ~_tril(T),
-         "the polarity is inverted: True must mean 'may attend' (lib, F.scaled_dot_product_attention), so the "
-         "allowed keys s <= t are True."),
+         _("the polarity is inverted: True must mean 'may attend' (lib, F.scaled_dot_product_attention), so the "
+           "allowed keys s <= t are True.")),
         (lambda T: _tril(T, -1),
-         "the diagonal must stay: a token may attend to itself (s <= t), so use tril(), not tril(-1). "
-         "With tril(-1) row 0 allows nothing."),
+         _("the diagonal must stay: a token may attend to itself (s <= t), so use tril(), not tril(-1). "
+           "With tril(-1) row 0 allows nothing.")),
         (lambda T: _tril(T, 1),
-         "tril(1) lets every query see one token of the future: use tril() (diagonal 0)."),
+         _("tril(1) lets every query see one token of the future: use tril() (diagonal 0).")),
         (lambda T: torch.ones(T, T, dtype=torch.bool),
-         "every entry is True, so nothing is masked: the future keys s > t must be False."),
+         _("every entry is True, so nothing is masked: the future keys s > t must be False.")),
     ])
 
 
@@ -70,27 +71,27 @@ def _causal_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda s: torch.softmax(s, dim=-1),
-         "no mask: every query still sees the future. Block the keys s > t (마스킹)."),
+         _("no mask: every query still sees the future. Block the keys s > t (마스킹).")),
         (lambda s: _blocked(s, ~_tril(T(s))),
-         "your mask keeps the future and hides the past (the polarity is inverted): the allowed keys are on "
-         "and below the diagonal, tril. The last query then has no allowed key left, hence its NaN row."),
+         _("your mask keeps the future and hides the past (the polarity is inverted): the allowed keys are on "
+           "and below the diagonal, tril. The last query then has no allowed key left, hence its NaN row.")),
         (lambda s: _blocked(s, _tril(T(s)).T),
-         "torch.triu keeps the future: query t may attend to keys s <= t, which is torch.tril."),
+         _("torch.triu keeps the future: query t may attend to keys s <= t, which is torch.tril.")),
         (lambda s: _blocked(s, _tril(T(s), -1)),
-         "the diagonal must stay: a token may attend to itself (s <= t), so use tril(), not tril(-1). "
-         "With tril(-1) the first query allows no key at all, hence its NaN row."),
+         _("the diagonal must stay: a token may attend to itself (s <= t), so use tril(), not tril(-1). "
+           "With tril(-1) the first query allows no key at all, hence its NaN row.")),
         (lambda s: _blocked(s, _tril(T(s), 1)),
-         "tril(1) lets each query see one token of the future: use tril() (diagonal 0)."),
+         _("tril(1) lets each query see one token of the future: use tril() (diagonal 0).")),
         (lambda s: _blocked(s, _tril(T(s)), dim=-2),
-         "the softmax runs over the queries (dim=-2): each query's weights over its keys must sum to 1, "
-         "so take it over the keys, dim=-1."),
+         _("the softmax runs over the queries (dim=-2): each query's weights over its keys must sum to 1, "
+           "so take it over the keys, dim=-1.")),
         (zeroed,
-         "you set the future weights to 0 but did not renormalise (재정규화): divide each row by its new sum."),
+         _("you set the future weights to 0 but did not renormalise (재정규화): divide each row by its new sum.")),
         (lambda s: zeroed(s) / zeroed(s).sum(dim=-2, keepdim=True),
-         "you renormalised the columns: each row (one query) must sum to 1, so divide by the sum over the "
-         "keys, .sum(dim=-1, keepdim=True)."),
+         _("you renormalised the columns: each row (one query) must sum to 1, so divide by the sum over the "
+           "keys, .sum(dim=-1, keepdim=True).")),
         (lambda s: torch.softmax(s.masked_fill(~_tril(T(s)), 0.0), dim=-1),
-         "filling blocked scores with 0 does not block them, since exp(0) = 1: fill with -inf instead."),
+         _("filling blocked scores with 0 does not block them, since exp(0) = 1: fill with -inf instead.")),
     ])
 
 
@@ -102,9 +103,10 @@ def _score_cases() -> list[tuple]:
 # `student_fn(scores)`: scores (..., T, T) -> causal attention weights (..., T, T).
 check_causal_weights = Exercise(
     name="causal_weights", reference=_causal_ref, cases=_score_cases, mistakes=_causal_mistakes,
-    nan_hint="a row of your weights is NaN: every key of that query was blocked, and softmax of a row of "
-             "-inf is 0/0. In a causal mask no row is empty (query t may always attend to itself): check "
-             "the diagonal and the polarity of your mask.",
+    nan_hint=lazy_gettext(
+        "a row of your weights is NaN: every key of that query was blocked, and softmax of a row of -inf is 0/0. In "
+        "a causal mask no row is empty (query t may always attend to itself): check the diagonal and the polarity of "
+        "your mask."),
 ).check
 
 
@@ -122,23 +124,23 @@ def _real(lengths, T):
 def _decoder_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda n, T: ~_decoder_ref(n, T),
-         "the polarity is inverted: True must mean 'may attend', as in F.scaled_dot_product_attention "
-         "(nn.MultiheadAttention's masks use True = blocked)."),
+         _("the polarity is inverted: True must mean 'may attend', as in F.scaled_dot_product_attention "
+           "(nn.MultiheadAttention's masks use True = blocked).")),
         (lambda n, T: _real(n, T) & causal_mask(T),
-         "your padding mask is (B, S); broadcasting lines B up with the query axis T. "
-         "Give it a middle axis, (B, 1, S), e.g. mask[:, None, :]."),
+         _("your padding mask is (B, S); broadcasting lines B up with the query axis T. "
+           "Give it a middle axis, (B, 1, S), e.g. mask[:, None, :].")),
         (lambda n, T: _real(n, T)[:, :, None] & causal_mask(T),
-         "you blocked padded queries (rows) instead of padded keys (columns): the padding mask is (B, 1, S)."),
+         _("you blocked padded queries (rows) instead of padded keys (columns): the padding mask is (B, 1, S).")),
         (lambda n, T: _real(n, T)[:, None, :] | causal_mask(T),
-         "combine with & (logical and): a key is allowed only if both masks allow it, not either."),
+         _("combine with & (logical and): a key is allowed only if both masks allow it, not either.")),
         (lambda n, T: causal_mask(T).expand(len(n), T, T),
-         "the padding mask is missing: padded keys must be blocked too."),
+         _("the padding mask is missing: padded keys must be blocked too.")),
         (lambda n, T: _real(n, T)[:, None, :].expand(len(n), T, T),
-         "the causal mask is missing: query t may not see keys after t."),
+         _("the causal mask is missing: query t may not see keys after t.")),
         (lambda n, T: _real(n, T)[:, None, :] & causal_mask(T).T,
-         "triu keeps the future: the causal part is torch.tril (on and below the diagonal)."),
+         _("triu keeps the future: the causal part is torch.tril (on and below the diagonal).")),
         (lambda n, T: (torch.arange(T)[None, :] <= n[:, None])[:, None, :] & causal_mask(T),
-         "off by one: a sentence of length n has its real tokens at positions 0 .. n-1 (use <, not <=)."),
+         _("off by one: a sentence of length n has its real tokens at positions 0 .. n-1 (use <, not <=).")),
     ])
 
 
@@ -167,26 +169,27 @@ def _safe_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (naive_masked_softmax,
-         "a fully masked row gives NaN: softmax of a row that is all -inf is 0/0. "
-         "Zero those rows (e.g. masked_fill(~mask, 0) after the softmax)."),
+         _("a fully masked row gives NaN: softmax of a row that is all -inf is 0/0. "
+           "Zero those rows (e.g. masked_fill(~mask, 0) after the softmax).")),
         (lambda s, m: soft(s.masked_fill(~m, torch.finfo(s.dtype).min)),
-         "a fully masked row came out uniform (1/S each): filling with a very negative number avoids NaN, "
-         "but softmax of equal numbers spreads evenly. Zero the blocked entries after the softmax."),
+         _("a fully masked row came out uniform (1/S each): filling with a very negative number avoids NaN, "
+           "but softmax of equal numbers spreads evenly. Zero the blocked entries after the softmax.")),
         (lambda s, m: soft(s.masked_fill(~m, 0.0)),
-         "filling blocked scores with 0 does not block them (exp(0) = 1): fill with -inf or finfo.min."),
+         _("filling blocked scores with 0 does not block them (exp(0) = 1): fill with -inf or finfo.min.")),
         (lambda s, m: soft(s) * m,
-         "you zeroed the blocked weights after the softmax but did not renormalise the rows (재정규화)."),
+         _("you zeroed the blocked weights after the softmax but did not renormalise the rows (재정규화).")),
         (lambda s, m: masked_softmax(s, ~m),
-         "the polarity is inverted: True = may attend, so block where the mask is False (~mask)."),
+         _("the polarity is inverted: True = may attend, so block where the mask is False (~mask).")),
     ])
 
 
 # `student_fn(scores, mask)`: (..., T, S) each -> weights; fully masked rows give zeros, never NaN.
 check_safe_masked_softmax = Exercise(
     name="safe_masked_softmax", reference=masked_softmax, cases=_masked_cases, mistakes=_safe_mistakes,
-    nan_hint="NaN again, in a row where the mask allows no key: softmax of a row that is all -inf is 0/0. "
-             "Fill the blocked scores with a finite number, torch.finfo(scores.dtype).min, and zero the "
-             "blocked weights after the softmax.",
+    nan_hint=lazy_gettext(
+        "NaN again, in a row where the mask allows no key: softmax of a row that is all -inf is 0/0. Fill the "
+        "blocked scores with a finite number, torch.finfo(scores.dtype).min, and zero the blocked weights after the "
+        "softmax."),
 ).check
 
 
@@ -207,26 +210,27 @@ def _empty_rows_mistakes() -> list[Mistake]:
     n_pad = PREDICT_T - PREDICT_LENGTH
     return as_mistakes([
         (lambda: (n_pad, n_pad),
-         "padded on the right, a pad query still may attend to the real tokens before it (key 0 is always "
-         "real): no row is empty. Only on the left do the pads come first."),
-        (lambda: (n_pad, 0), "the other way round: on the right every query sees key 0, a real token; on the "
-                             "left the first queries are pads that may only look back at pads."),
+         _("padded on the right, a pad query still may attend to the real tokens before it (key 0 is always "
+           "real): no row is empty. Only on the left do the pads come first.")),
+        (lambda: (n_pad, 0), _("the other way round: on the right every query sees key 0, a real token; on the "
+                               "left the first queries are pads that may only look back at pads.")),
         (lambda: (0, 0),
-         "padded on the left, the first queries are pads, and the causal mask lets them look back at pads "
-         "only: those rows allow no key at all."),
+         _("padded on the left, the first queries are pads, and the causal mask lets them look back at pads "
+           "only: those rows allow no key at all.")),
         (lambda: (0, n_pad - 1),
-         f"off by one: the {n_pad} pads are positions 0 .. {n_pad - 1}; each of those queries may look only "
-         "at keys up to itself, all pads."),
+         _("off by one: the {n_pad} pads are positions 0 .. {last}; each of those queries may look only "
+           "at keys up to itself, all pads.").format(n_pad=n_pad, last=n_pad - 1)),
         (lambda: (0, n_pad + 1),
-         f"off by one: the first real token is at position {n_pad} and may attend to itself, so its row is "
-         "not empty."),
+         _("off by one: the first real token is at position {n_pad} and may attend to itself, so its row is "
+           "not empty.").format(n_pad=n_pad)),
     ])
 
 
 # `student_fn()` -> (empty rows padded on the right, empty rows padded on the left).
 check_empty_rows = Prediction(
     name="empty_rows", reference=_empty_rows, cases=lambda: [()], mistakes=_empty_rows_mistakes, atol=0.0,
-    form="a tuple of two whole numbers: (padded on the right, padded on the left)",
-    retry="Draw the 6 × 6 mask: a column is allowed when the key is a real token and not in the future "
-          "(s <= t); count the rows with no allowed column, once for each side.",
+    form=lazy_gettext("a tuple of two whole numbers: (padded on the right, padded on the left)"),
+    retry=lazy_gettext(
+        "Draw the 6 × 6 mask: a column is allowed when the key is a real token and not in the future (s <= t); count "
+        "the rows with no allowed column, once for each side."),
 ).check

@@ -10,6 +10,7 @@ import torch
 from lib.attention import scaled_dot_product_attention
 from lib.checks import Exercise, Prediction, as_mistakes
 from lib.heads import merge_heads, split_heads
+from lib.i18n import _, lazy_gettext
 from lib.variance import predicted_variance
 
 # --- predictions ---------------------------------------------------------------------------------
@@ -17,15 +18,17 @@ from lib.variance import predicted_variance
 
 # --- shared by the exercises ---------------------------------------------------------------------
 
-# The two commonest split mistakes, shared by the split and the per-head-weights exercises.
-STRAIGHT_VIEW_HINT = (
-    "reshaping straight to (B, H, T, D) mixes words across heads: the memory order is "
-    "(B, T, C), so first view as (B, T, H, D), then .transpose(1, 2)."
-)
-TRANSPOSE_FIRST_HINT = (
-    "you transposed before cutting: x.transpose(1, 2) is (B, C, T), and reading that as (B, H, T, D) "
-    "mixes features and words. Cut the features first, .view(B, T, H, D), then .transpose(1, 2)."
-)
+# The hints of the two commonest split mistakes, shared by the split and the per-head-weights exercises.
+
+
+def _straight_view_hint() -> str:
+    return _("reshaping straight to (B, H, T, D) mixes words across heads: the memory order is "
+             "(B, T, C), so first view as (B, T, H, D), then .transpose(1, 2).")
+
+
+def _transpose_first_hint() -> str:
+    return _("you transposed before cutting: x.transpose(1, 2) is (B, C, T), and reading that as (B, H, T, D) "
+             "mixes features and words. Cut the features first, .view(B, T, H, D), then .transpose(1, 2).")
 
 
 def _straight_view(x: torch.Tensor, h: int) -> torch.Tensor:
@@ -66,14 +69,14 @@ def _split_mistakes():
         return x.reshape(B, T, C // h, h).permute(0, 3, 1, 2)
 
     return as_mistakes([
-        (_straight_view, STRAIGHT_VIEW_HINT),
-        (_transpose_first, TRANSPOSE_FIRST_HINT),
-        (no_transpose, "(B, T, H, D) is half-way: .transpose(1, 2) moves the heads next to the batch, "
-                       "giving (B, H, T, D)."),
-        (last_two_swapped, "you swapped the last two axes, giving (B, T, D, H); the axes to swap are T and H, "
-                           ".transpose(1, 2), so that the heads sit next to the batch."),
-        (interleaved, "your heads take every H-th feature; each head must own a contiguous block of d_k "
-                      "features, so view as (B, T, H, D), not (B, T, D, H)."),
+        (_straight_view, _straight_view_hint()),
+        (_transpose_first, _transpose_first_hint()),
+        (no_transpose, _("(B, T, H, D) is half-way: .transpose(1, 2) moves the heads next to the batch, "
+                         "giving (B, H, T, D).")),
+        (last_two_swapped, _("you swapped the last two axes, giving (B, T, D, H); the axes to swap are T and H, "
+                             ".transpose(1, 2), so that the heads sit next to the batch.")),
+        (interleaved, _("your heads take every H-th feature; each head must own a contiguous block of d_k "
+                        "features, so view as (B, T, H, D), not (B, T, D, H).")),
     ])
 
 
@@ -104,18 +107,18 @@ def _merge_mistakes():
         return x.permute(0, 2, 3, 1).reshape(B, T, H * D)
 
     return as_mistakes([
-        (no_transpose, "reshaping (B, H, T, D) straight to (B, T, C) mixes words: .transpose(1, 2) first, "
-                       "back to (B, T, H, D), then .reshape(B, T, H * D)."),
-        (wrong_transpose, "you swapped T and D (.transpose(2, 3)); undo the split's transpose instead: "
-                          ".transpose(1, 2) swaps H and T back to (B, T, H, D)."),
-        (interleaved, "the features come out interleaved; head h must fill columns h*D:(h+1)*D, "
-                      "so flatten (H, D) in that order."),
-        (lambda x: torch.cat(x.unbind(1), dim=1), "you concatenated along the positions, giving (B, H·T, D); "
-                                                  "the heads are concatenated along the features (dim=-1)."),
-        (lambda x: x.sum(dim=1), "the heads are concatenated (concat), not added: the result has width "
-                                 "H·D = d_model."),
-        (lambda x: x.mean(dim=1), "the heads are concatenated (concat), not averaged: the result has width "
-                                  "H·D = d_model."),
+        (no_transpose, _("reshaping (B, H, T, D) straight to (B, T, C) mixes words: .transpose(1, 2) first, "
+                         "back to (B, T, H, D), then .reshape(B, T, H * D).")),
+        (wrong_transpose, _("you swapped T and D (.transpose(2, 3)); undo the split's transpose instead: "
+                            ".transpose(1, 2) swaps H and T back to (B, T, H, D).")),
+        (interleaved, _("the features come out interleaved; head h must fill columns h*D:(h+1)*D, "
+                        "so flatten (H, D) in that order.")),
+        (lambda x: torch.cat(x.unbind(1), dim=1), _("you concatenated along the positions, giving (B, H·T, D); "
+                                                    "the heads are concatenated along the features (dim=-1).")),
+        (lambda x: x.sum(dim=1), _("the heads are concatenated (concat), not added: the result has width "
+                                   "H·D = d_model.")),
+        (lambda x: x.mean(dim=1), _("the heads are concatenated (concat), not averaged: the result has width "
+                                    "H·D = d_model.")),
     ])
 
 
@@ -151,17 +154,17 @@ def _weights_mistakes():
 
     return as_mistakes([
         (lambda q, k, h: _attend(*heads(q, k, h), math.sqrt(q.shape[-1])),
-         "you divided by √d_model; each head's dot products have d_k = d_model / h terms, so divide by √d_k. "
-         "√d_model makes every head too flat (close to uniform)."),
+         _("you divided by √d_model; each head's dot products have d_k = d_model / h terms, so divide by √d_k. "
+           "√d_model makes every head too flat (close to uniform).")),
         (lambda q, k, h: _attend(*heads(q, k, h), 1.0),
-         "divide each head's scores by √d_k before softmax (scaled dot-product)."),
-        (lambda q, k, h: _attend(*heads(q, k, h), d_k(q, h)), "divide by √d_k, not by d_k itself."),
+         _("divide each head's scores by √d_k before softmax (scaled dot-product).")),
+        (lambda q, k, h: _attend(*heads(q, k, h), d_k(q, h)), _("divide by √d_k, not by d_k itself.")),
         (lambda q, k, h: _attend(*heads(q, k, h), math.sqrt(d_k(q, h)), dim=-2),
-         "softmax over the wrong axis (the queries): each query's weights over the keys sum to 1 (dim=-1)."),
+         _("softmax over the wrong axis (the queries): each query's weights over the keys sum to 1 (dim=-1).")),
         (lambda q, k, h: _attend(q, k, math.sqrt(q.shape[-1])),
-         "this is one head of width d_model (B, T, S); split q and k into n_heads first."),
-        (lambda q, k, h: _attend(*heads(q, k, h, _straight_view), math.sqrt(d_k(q, h))), STRAIGHT_VIEW_HINT),
-        (lambda q, k, h: _attend(*heads(q, k, h, _transpose_first), math.sqrt(d_k(q, h))), TRANSPOSE_FIRST_HINT),
+         _("this is one head of width d_model (B, T, S); split q and k into n_heads first.")),
+        (lambda q, k, h: _attend(*heads(q, k, h, _straight_view), math.sqrt(d_k(q, h))), _straight_view_hint()),
+        (lambda q, k, h: _attend(*heads(q, k, h, _transpose_first), math.sqrt(d_k(q, h))), _transpose_first_hint()),
     ])
 
 
@@ -193,21 +196,23 @@ def _variance_mistakes():
     sq_c, sq_d = math.sqrt(PREDICT_D_MODEL), math.sqrt(_D_K)
     return as_mistakes([
         (lambda: _variances(PREDICT_D_MODEL, (1.0, sq_c, sq_d)),
-         f"each head's dot product sums d_k = {PREDICT_D_MODEL} / {PREDICT_HEADS} = {_D_K} products, not "
-         f"d_model = {PREDICT_D_MODEL}: only its own d_k columns of q and k meet in it."),
+         _("each head's dot product sums d_k = {d_model} / {heads} = {d_k} products, not "
+           "d_model = {d_model}: only its own d_k columns of q and k meet in it.").format(
+             d_model=PREDICT_D_MODEL, heads=PREDICT_HEADS, d_k=_D_K)),
         (lambda: tuple(math.sqrt(v) for v in right),
-         "those are standard deviations; the question asks for variances (their squares)."),
+         _("those are standard deviations; the question asks for variances (their squares).")),
         (lambda: _variances(_D_K, (1.0, sq_c**0.5, sq_d**0.5)),
-         "dividing the scores by c divides their variance by c², not by c: ÷√d divides the variance by d."),
+         _("dividing the scores by c divides their variance by c², not by c: ÷√d divides the variance by d.")),
         (lambda: (right[0], right[2], right[2]),
-         f"÷√d_model divides the variance d_k = {_D_K} by d_model = {PREDICT_D_MODEL}, not by d_k: only "
-         "÷√d_k brings it to 1."),
+         _("÷√d_model divides the variance d_k = {d_k} by d_model = {d_model}, not by d_k: only "
+           "÷√d_k brings it to 1.").format(d_k=_D_K, d_model=PREDICT_D_MODEL)),
     ])
 
 
 # `student_fn()` -> (unscaled, ÷√d_model, ÷√d_k): the variance of one head's scores.
 check_predict_head_variance = Prediction(
     name="predict_head_variance", reference=_score_variances, cases=lambda: [()], mistakes=_variance_mistakes,
-    atol=0.01, form="a tuple of three numbers: (unscaled, divided by √d_model, divided by √d_k)",
-    retry="Each head's score is a dot product of d_k numbers; a product of two independent unit-variance "
-          "numbers has variance 1, and dividing the scores by c divides their variance by c².").check
+    atol=0.01, form=lazy_gettext("a tuple of three numbers: (unscaled, divided by √d_model, divided by √d_k)"),
+    retry=lazy_gettext(
+        "Each head's score is a dot product of d_k numbers; a product of two independent unit-variance numbers has "
+        "variance 1, and dividing the scores by c divides their variance by c².")).check

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from lib.checks import Exercise, Prediction, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.positional import (
     concatenated_columns,
     offset_rotation,
@@ -29,24 +30,24 @@ def _sinusoidal_ref(n_positions, d_model, base):
 def _sinusoidal_mistakes():
     return as_mistakes([
         (lambda n, d, b: sinusoidal_encoding_concatenated(n, d, base=b),
-         "all sines first, then all cosines is the concatenated layout; here (and in the paper) they are "
-         "interleaved: sin in column 2i, cos in column 2i+1."),
+         _("all sines first, then all cosines is the concatenated layout; here (and in the paper) they are "
+           "interleaved: sin in column 2i, cos in column 2i+1.")),
         (lambda n, d, b: _encoding(n, d, b, lambda j, d: (j - j % 2) / d, swap=True),
-         "sin and cos are swapped: the even columns 2i hold sin, the odd columns 2i+1 hold cos."),
+         _("sin and cos are swapped: the even columns 2i hold sin, the odd columns 2i+1 hold cos.")),
         (lambda n, d, b: _encoding(n, d, b, lambda j, d: j / d),
-         "columns 2i and 2i+1 share one frequency: use the even index 2i in the exponent for both, not each "
-         "column's own index."),
+         _("columns 2i and 2i+1 share one frequency: use the even index 2i in the exponent for both, not each "
+           "column's own index.")),
         (lambda n, d, b: _encoding(n, d, b, lambda j, d: (j // 2) / d),
-         "the exponent is 2i/d_model with i counting pairs; with i/d_model the wavelengths stop half way (the "
-         "slowest pair should have base^((d_model−2)/d_model))."),
+         _("the exponent is 2i/d_model with i counting pairs; with i/d_model the wavelengths stop half way (the "
+           "slowest pair should have base^((d_model−2)/d_model)).")),
         (lambda n, d, b: _encoding(n, d, b, lambda j, d: -(j - j % 2) / d),
-         "divide the position by base^(2i/d_model), do not multiply: later pairs must turn slower."),
+         _("divide the position by base^(2i/d_model), do not multiply: later pairs must turn slower.")),
         (lambda n, d, b: _encoding(n, d, b, lambda j, d: j - j % 2),
-         "the exponent is 2i/d_model: you left out the division by d_model."),
+         _("the exponent is 2i/d_model: you left out the division by d_model.")),
         (lambda n, d, b: sinusoidal_encoding(n, d),
-         "you used 10000 whatever `base` is: the angle is p / base^(2i/d_model), with the base passed in."),
+         _("you used 10000 whatever `base` is: the angle is p / base^(2i/d_model), with the base passed in.")),
         (lambda n, d, b: sinusoidal_encoding(n + 1, d, base=b)[1:],
-         "positions count from 0: the first row is PE(0) = (sin 0, cos 0, ...) = (0, 1, 0, 1, ...)."),
+         _("positions count from 0: the first row is PE(0) = (sin 0, cos 0, ...) = (0, 1, 0, 1, ...).")),
     ])
 
 
@@ -76,20 +77,20 @@ def _rotation_mistakes():
 
     return as_mistakes([
         (lambda k, d, b: offset_rotation(k, d, base=b).T,
-         "you built M_kᵀ = M_(−k), which shifts back by k: with PE(p) a row vector, PE(p) @ M needs block "
-         "[[cos kω, −sin kω], [sin kω, cos kω]] (entry [r, c] multiplies column r)."),
+         _("you built M_kᵀ = M_(−k), which shifts back by k: with PE(p) a row vector, PE(p) @ M needs block "
+           "[[cos kω, −sin kω], [sin kω, cos kω]] (entry [r, c] multiplies column r).")),
         (lambda k, d, b: _rotation(k, d, b, lambda i, d: i / d),
-         "pair i turns by k·ω_i with ω_i = 1 / base^(2i/d_model); your exponent uses i instead of 2i."),
+         _("pair i turns by k·ω_i with ω_i = 1 / base^(2i/d_model); your exponent uses i instead of 2i.")),
         (lambda k, d, b: _rotation(k, d, b, lambda i, d: 0 * i),
-         "every pair turns by its own angle k·ω_i (fast for the first columns, slow for the last), not k."),
+         _("every pair turns by its own angle k·ω_i (fast for the first columns, slow for the last), not k.")),
         (lambda k, d, b: offset_rotation(1, d, base=b),
-         "that turns each pair by ω_i, one position (M_1); k positions turn it by k·ω_i."),
+         _("that turns each pair by ω_i, one position (M_1); k positions turn it by k·ω_i.")),
         (lambda k, d, b: offset_rotation(k, d),
-         "you used 10000 whatever `base` is: ω_i = 1 / base^(2i/d_model), with the base passed in."),
+         _("you used 10000 whatever `base` is: ω_i = 1 / base^(2i/d_model), with the base passed in.")),
         (concatenated,
-         "your blocks pair column i with column i + d_model/2 (the concatenated layout); in this encoding sin "
-         "and cos of one frequency are neighbours, columns 2i and 2i+1."),
-        (lambda k, d, b: torch.eye(d), "that is the identity: PE(p + k) differs from PE(p) for k ≠ 0."),
+         _("your blocks pair column i with column i + d_model/2 (the concatenated layout); in this encoding sin "
+           "and cos of one frequency are neighbours, columns 2i and 2i+1.")),
+        (lambda k, d, b: torch.eye(d), _("that is the identity: PE(p + k) differs from PE(p) for k ≠ 0.")),
     ])
 
 
@@ -114,13 +115,13 @@ def _concat_mistakes():
         return pe.reshape(P, 2, C // 2).transpose(1, 2).reshape(P, C)  # concatenated -> interleaved
 
     return as_mistakes([
-        (inverse, "that is the opposite conversion (concatenated → interleaved). Read the pairs first: "
-                  "pe.reshape(P, C/2, 2) has pair i in row i, sin at [..., 0] and cos at [..., 1]."),
-        (lambda pe: pe, "you returned the input unchanged; move the sines (even columns) to the front."),
+        (inverse, _("that is the opposite conversion (concatenated → interleaved). Read the pairs first: "
+                    "pe.reshape(P, C/2, 2) has pair i in row i, sin at [..., 0] and cos at [..., 1].")),
+        (lambda pe: pe, _("you returned the input unchanged; move the sines (even columns) to the front.")),
         (lambda pe: torch.cat([pe[:, 1::2], pe[:, 0::2]], dim=1),
-         "cosines first: the concatenated layout puts the sines (even columns) first."),
+         _("cosines first: the concatenated layout puts the sines (even columns) first.")),
         (lambda pe: torch.cat([pe[0::2], pe[1::2]], dim=0),
-         "you reordered the rows (positions); reorder the columns (dimensions) instead."),
+         _("you reordered the rows (positions); reorder the columns (dimensions) instead.")),
     ])
 
 
@@ -143,17 +144,17 @@ def _norms_and_offset() -> tuple[float, float, float]:
 def _norms_mistakes():
     pairs = PREDICT_D_MODEL // 2
     return as_mistakes([
-        (lambda: (2 * pairs, 2 * pairs, 0), f"each sin/cos pair adds sin² + cos² = 1, and there are d_model/2 = "
-                                            f"{pairs} pairs, not {2 * pairs}."),
-        (lambda: (0, pairs, 0), "PE(0) is not the zero vector: its cosine columns hold cos 0 = 1, so PE(0) is as "
-                                "long as every other PE(p)."),
-        (lambda: (1, 1, 0), f"sin² + cos² = 1 for each pair, and there are d_model/2 = {pairs} pairs: the squared "
-                            "lengths add up."),
+        (lambda: (2 * pairs, 2 * pairs, 0), _("each sin/cos pair adds sin² + cos² = 1, and there are d_model/2 = "
+                                              "{pairs} pairs, not {twice}.").format(pairs=pairs, twice=2 * pairs)),
+        (lambda: (0, pairs, 0), _("PE(0) is not the zero vector: its cosine columns hold cos 0 = 1, so PE(0) is as "
+                                  "long as every other PE(p).")),
+        (lambda: (1, 1, 0), _("sin² + cos² = 1 for each pair, and there are d_model/2 = {pairs} pairs: the squared "
+                              "lengths add up.").format(pairs=pairs)),
     ])
 
 
 # `student_fn()` -> (‖PE(0)‖², ‖PE(1000)‖², PE(3)·PE(10) − PE(100)·PE(107)) at d_model = 512.
 check_predict_norms = Prediction(
     name="predict_norms", reference=_norms_and_offset, cases=lambda: [()], mistakes=_norms_mistakes, atol=0.01,
-    form="a tuple of three numbers: (‖PE(0)‖², ‖PE(1000)‖², PE(3)·PE(10) − PE(100)·PE(107))",
-    retry="Work pair by pair: sin²a + cos²a = 1, and sin a·sin b + cos a·cos b = cos(a − b).").check
+    form=lazy_gettext("a tuple of three numbers: (‖PE(0)‖², ‖PE(1000)‖², PE(3)·PE(10) − PE(100)·PE(107))"),
+    retry=lazy_gettext("Work pair by pair: sin²a + cos²a = 1, and sin a·sin b + cos a·cos b = cos(a − b).")).check

@@ -9,6 +9,7 @@ import torch
 
 from lib.attention import scaled_dot_product_attention
 from lib.checks import Exercise, Mistake, as_mistakes
+from lib.i18n import _
 
 # The "predict before you run" question: x holds T = 5 words of width d_model = 8; W_Q and W_K are
 # (8, 4), W_V is (8, 3).
@@ -38,13 +39,13 @@ def _one_query_cases() -> list[tuple]:
 def _one_query_mistakes() -> list[Mistake]:
     d = lambda q: q.shape[-1]  # noqa: E731
     return as_mistakes([
-        (lambda q, K: K @ q / math.sqrt(d(q)), "these are the scores; softmax turns them into weights (가중치)."),
-        (lambda q, K: _softmax_of(K @ q), "divide the scores by √d_k before softmax (scaled dot-product)."),
-        (lambda q, K: _softmax_of(K @ q / d(q)), "divide by √d_k, not by d_k itself."),
-        (lambda q, K: _softmax_of(K @ q * math.sqrt(d(q))), "you multiplied the scores by √d_k: divide by it."),
+        (lambda q, K: K @ q / math.sqrt(d(q)), _("these are the scores; softmax turns them into weights (가중치).")),
+        (lambda q, K: _softmax_of(K @ q), _("divide the scores by √d_k before softmax (scaled dot-product).")),
+        (lambda q, K: _softmax_of(K @ q / d(q)), _("divide by √d_k, not by d_k itself.")),
+        (lambda q, K: _softmax_of(K @ q * math.sqrt(d(q))), _("you multiplied the scores by √d_k: divide by it.")),
         (lambda q, K: _softmax_of(K @ q / math.sqrt(K.shape[0])),
-         "d_k is the width of q and of each key, q.shape[-1]; K.shape[0] is the number of keys S."),
-        (lambda q, K: K @ q, "take the softmax of the scaled scores, q·k / √d_k."),
+         _("d_k is the width of q and of each key, q.shape[-1]; K.shape[0] is the number of keys S.")),
+        (lambda q, K: K @ q, _("take the softmax of the scaled scores, q·k / √d_k.")),
     ])
 
 
@@ -71,14 +72,14 @@ def _attention_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda Q, K, V: _softmax_of(scores(Q, K), 0) @ V,
-         "softmax over the wrong axis: each query's weights must sum to 1, so use dim=-1 (over the keys)."),
+         _("softmax over the wrong axis: each query's weights must sum to 1, so use dim=-1 (over the keys).")),
         (lambda Q, K, V: _softmax_of(K @ Q.T / math.sqrt(Q.shape[-1])) @ V,
-         "K @ Q.T is the transposed map (row s = key s); the scores are Q @ K.T, one row per query."),
-        (lambda Q, K, V: _softmax_of(Q @ K.T) @ V, "you forgot to divide QKᵀ by √d_k."),
-        (lambda Q, K, V: _softmax_of(Q @ K.T / Q.shape[-1]) @ V, "divide by √d_k, not by d_k."),
+         _("K @ Q.T is the transposed map (row s = key s); the scores are Q @ K.T, one row per query.")),
+        (lambda Q, K, V: _softmax_of(Q @ K.T) @ V, _("you forgot to divide QKᵀ by √d_k.")),
+        (lambda Q, K, V: _softmax_of(Q @ K.T / Q.shape[-1]) @ V, _("divide by √d_k, not by d_k.")),
         (lambda Q, K, V: _softmax_of(scores(Q, K)),
-         "you returned the attention weights (T, S); multiply them by V to get the output (T, Dv)."),
-        (lambda Q, K, V: scores(Q, K) @ V, "apply softmax to the scores before multiplying by V."),
+         _("you returned the attention weights (T, S); multiply them by V to get the output (T, Dv).")),
+        (lambda Q, K, V: scores(Q, K) @ V, _("apply softmax to the scores before multiplying by V.")),
     ])
 
 
@@ -107,18 +108,18 @@ def _self_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda x, wq, wk, wv: attend(x @ wq, x @ wk, x @ wv, width=x.shape[-1]),
-         "you divided by √d_model (the width of x); the scale is 1/√d_k, with d_k the width of q and k "
-         "(W_Q.shape[1])."),
+         _("you divided by √d_model (the width of x); the scale is 1/√d_k, with d_k the width of q and k "
+           "(W_Q.shape[1]).")),
         (lambda x, wq, wk, wv: attend(x, x, x),
-         "x itself is not the query, key and value: make them first, q = x @ W_Q, k = x @ W_K, v = x @ W_V."),
+         _("x itself is not the query, key and value: make them first, q = x @ W_Q, k = x @ W_K, v = x @ W_V.")),
         (lambda x, wq, wk, wv: attend(x @ wq, x @ wq, x @ wv),
-         "the keys come from W_K: q·q compares each word's query with the other queries."),
+         _("the keys come from W_K: q·q compares each word's query with the other queries.")),
         (lambda x, wq, wk, wv: attend(x @ wq, x @ wk, x),
-         "the output mixes the value vectors v = x @ W_V, not the raw inputs x."),
+         _("the output mixes the value vectors v = x @ W_V, not the raw inputs x.")),
         (lambda x, wq, wk, wv: attend(x @ wq, x @ wk, x @ wv, dim=0),
-         "softmax over the wrong axis: each word's weights over the other words must sum to 1 (dim=-1)."),
+         _("softmax over the wrong axis: each word's weights over the other words must sum to 1 (dim=-1).")),
         (lambda x, wq, wk, wv: attend(x @ wk, x @ wq, x @ wv),
-         "queries and keys are swapped (x @ W_K as the query): the map comes out transposed. q = x @ W_Q."),
+         _("queries and keys are swapped (x @ W_K as the query): the map comes out transposed. q = x @ W_Q.")),
     ])
 
 
@@ -132,13 +133,13 @@ check_self_attention = Exercise(
 
 def _shape_mistakes() -> list[Mistake]:
     return as_mistakes([
-        (lambda: (T, D_K), "d_k = 4 is the width of q and k; it disappears in the dot products. Each output row "
-                           "is a weighted sum of value vectors, so it has W_V's width."),
-        (lambda: (T, D_MODEL), "the output has the values' width, W_V.shape[1], not d_model = 8 (in a Transformer "
-                               "an output map W_O brings it back to d_model; notebook 04)."),
-        (lambda: (T, T), "(T, T) is the attention map A, one weight per (query, key); the output is A @ V."),
-        (lambda: (D_V, T), "one row per word (query): the output is (T, Dv), not transposed."),
-        (lambda: (D_V,), "that is one word's output z_t; the cell returns one row per word, T of them."),
+        (lambda: (T, D_K), _("d_k = 4 is the width of q and k; it disappears in the dot products. Each output row "
+                             "is a weighted sum of value vectors, so it has W_V's width.")),
+        (lambda: (T, D_MODEL), _("the output has the values' width, W_V.shape[1], not d_model = 8 (in a Transformer "
+                                 "an output map W_O brings it back to d_model; notebook 04).")),
+        (lambda: (T, T), _("(T, T) is the attention map A, one weight per (query, key); the output is A @ V.")),
+        (lambda: (D_V, T), _("one row per word (query): the output is (T, Dv), not transposed.")),
+        (lambda: (D_V,), _("that is one word's output z_t; the cell returns one row per word, T of them.")),
     ])
 
 

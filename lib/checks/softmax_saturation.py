@@ -8,6 +8,7 @@ import math
 import torch
 
 from lib.checks import Exercise, Mistake, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.softmax import softmax_entropy, softmax_jacobian
 
 # The "predict before you run" question: S = 8 keys, the top two scores tie, the spread c is huge.
@@ -37,27 +38,28 @@ def _entropy_cases() -> list[tuple]:
 def _entropy_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda p: -_plogp(p).sum(-1) / math.log(2),
-         "that is in bits (log base 2). Use the natural log, so a uniform row gives log S."),
+         _("that is in bits (log base 2). Use the natural log, so a uniform row gives log S.")),
         (lambda p: _plogp(p).sum(-1),
-         "the sign: log p ≤ 0, so Σ p log p is negative; the entropy is −Σ p log p."),
+         _("the sign: log p ≤ 0, so Σ p log p is negative; the entropy is −Σ p log p.")),
         (lambda p: -_plogp(p).sum(),
-         "sum over the last axis only (the keys): one entropy per row."),
+         _("sum over the last axis only (the keys): one entropy per row.")),
         (lambda p: -_plogp(p).sum(0),
-         "sum over the keys, dim=-1, not over the rows (dim=0)."),
-        (lambda p: -_plogp(p).mean(-1), "take the sum over the keys, not the mean."),
+         _("sum over the keys, dim=-1, not over the rows (dim=0).")),
+        (lambda p: -_plogp(p).mean(-1), _("take the sum over the keys, not the mean.")),
         (lambda p: -torch.log(p).sum(-1),
-         "weight each log p_i by its p_i: the entropy is −Σ p_i log p_i, the average surprise."),
+         _("weight each log p_i by its p_i: the entropy is −Σ p_i log p_i, the average surprise.")),
         (lambda p: -(p * torch.log(p)).sum(-1),
-         "p · log p is NaN where p = 0: log 0 = −inf and 0 · (−inf) = NaN in floating point, although the "
-         "limit is 0. Use torch.special.xlogy(p, p), which is 0 there."),
+         _("p · log p is NaN where p = 0: log 0 = −inf and 0 · (−inf) = NaN in floating point, although the "
+           "limit is 0. Use torch.special.xlogy(p, p), which is 0 there.")),
     ])
 
 
 # `check_entropy(fn)`: fn(p), weights p (..., S) -> the entropy −Σ p log p in nats of each row, shape (...).
 check_entropy = Exercise(
     name="entropy", reference=softmax_entropy, cases=_entropy_cases, mistakes=_entropy_mistakes,
-    nan_hint=("NaN for a row with zero weights (a saturated softmax has them): 0 · log 0 is 0 · (−inf) = NaN in "
-              "floating point, although its limit is 0. torch.special.xlogy(p, p) returns 0 there."),
+    nan_hint=lazy_gettext(
+        "NaN for a row with zero weights (a saturated softmax has them): 0 · log 0 is 0 · (−inf) = NaN in "
+        "floating point, although its limit is 0. torch.special.xlogy(p, p) returns 0 there."),
 ).check
 
 # --- Exercise 2 (build): one Jacobian per row -------------------------------------------------------
@@ -76,22 +78,22 @@ def _jacobian_cases() -> list[tuple]:
 def _jacobian_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda p: torch.diag_embed(p * (1 - p)),
-         "only the diagonal ∂p_i/∂s_i = p_i(1 − p_i) is there. Raising one score s_j also "
-         "lowers every other weight, so the off-diagonal entries are −p_i p_j."),
+         _("only the diagonal ∂p_i/∂s_i = p_i(1 − p_i) is there. Raising one score s_j also "
+           "lowers every other weight, so the off-diagonal entries are −p_i p_j.")),
         (lambda p: _outer(p) - torch.diag_embed(p),
-         "the sign is flipped: raising s_i raises p_i, so the diagonal must be positive, diag(p) − p pᵀ."),
+         _("the sign is flipped: raising s_i raises p_i, so the diagonal must be positive, diag(p) − p pᵀ.")),
         (lambda p: torch.diag_embed(p) - (p * p).sum(-1, keepdim=True).unsqueeze(-1),
-         "you subtracted the number Σ p² (a dot product, p @ p); you need the outer "
-         "product p pᵀ, an (S, S) matrix per row."),
+         _("you subtracted the number Σ p² (a dot product, p @ p); you need the outer "
+           "product p pᵀ, an (S, S) matrix per row.")),
         (lambda p: torch.diag_embed(p) - (p * p).unsqueeze(-1),
-         "p[..., None] * p[..., None] squares each weight; the outer product needs one "
-         "new axis on each side: p[..., :, None] * p[..., None, :]."),
+         _("p[..., None] * p[..., None] squares each weight; the outer product needs one "
+           "new axis on each side: p[..., :, None] * p[..., None, :].")),
         (lambda p: torch.diag_embed(p) - p.mT @ p,
-         "p.T @ p adds up the outer products of all rows; each row needs its own p pᵀ: "
-         "p[..., :, None] * p[..., None, :]."),
-        (lambda p: -_outer(p), "the diag(p) term is missing (torch.diag_embed(p))."),
+         _("p.T @ p adds up the outer products of all rows; each row needs its own p pᵀ: "
+           "p[..., :, None] * p[..., None, :].")),
+        (lambda p: -_outer(p), _("the diag(p) term is missing (torch.diag_embed(p)).")),
         (lambda p: softmax_jacobian(torch.softmax(p, -1)),
-         "the function receives the weights p = softmax(s); do not apply softmax again."),
+         _("the function receives the weights p = softmax(s); do not apply softmax again.")),
     ])
 
 
@@ -120,19 +122,19 @@ def _backward_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda p, g: p * g,
-         "that is only diag(p)·g; the −p pᵀ g part is missing: "
-         "subtract the p-weighted mean Σ_j p_j g_j from g first."),
+         _("that is only diag(p)·g; the −p pᵀ g part is missing: "
+           "subtract the p-weighted mean Σ_j p_j g_j from g first.")),
         (lambda p, g: g - weighted_mean(p, g),
-         "multiply the centred gradient by p: p ⊙ (g − Σ_j p_j g_j)."),
+         _("multiply the centred gradient by p: p ⊙ (g − Σ_j p_j g_j).")),
         (lambda p, g: p * (g - g.mean(-1, keepdim=True)),
-         "subtract the p-weighted mean Σ_j p_j g_j, not the plain mean of g."),
+         _("subtract the p-weighted mean Σ_j p_j g_j, not the plain mean of g.")),
         (lambda p, g: p * (g - (p * g).sum()),
-         "sum over the last axis only, with keepdim=True: one weighted mean per row."),
+         _("sum over the last axis only, with keepdim=True: one weighted mean per row.")),
         (lambda p, g: p * (g - (p * g).sum(-1)),
-         "keep the summed axis, .sum(dim=-1, keepdim=True): without it the (T,) row means line up with "
-         "the keys axis, and each row subtracts the other rows' means."),
+         _("keep the summed axis, .sum(dim=-1, keepdim=True): without it the (T,) row means line up with "
+           "the keys axis, and each row subtracts the other rows' means.")),
         (lambda p, g: p * (1 - p) * g,
-         "only the diagonal of the Jacobian was used: each g_j also moves other weights."),
+         _("only the diagonal of the Jacobian was used: each g_j also moves other weights.")),
     ])
 
 
@@ -146,12 +148,12 @@ check_softmax_backward = Exercise(
 
 def _tie_mistakes() -> list[Mistake]:
     return as_mistakes([
-        (lambda: 0.0, "one-hot only when one key wins; with two tied top scores the weight splits in half "
-                      "between them, however large the spread."),
-        (lambda: math.log(S_KEYS), "log 8 is the uniform row (spread 0); at a huge spread the six lower keys "
-                                   "get nothing."),
-        (lambda: 1.0, "1 bit, right idea; the notebook measures entropy in nats (natural log): log 2."),
-        (lambda: 0.5, "½ is the weight of each of the two keys; the entropy is −Σ p log p = −2 · ½ · log ½."),
+        (lambda: 0.0, _("one-hot only when one key wins; with two tied top scores the weight splits in half "
+                        "between them, however large the spread.")),
+        (lambda: math.log(S_KEYS), _("log 8 is the uniform row (spread 0); at a huge spread the six lower keys "
+                                     "get nothing.")),
+        (lambda: 1.0, _("1 bit, right idea; the notebook measures entropy in nats (natural log): log 2.")),
+        (lambda: 0.5, _("½ is the weight of each of the two keys; the entropy is −Σ p log p = −2 · ½ · log ½.")),
     ])
 
 

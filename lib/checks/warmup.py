@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from lib.checks import Exercise, Mistake, Prediction, Result, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.schedules import noam_lr, warmup_linear_decay
 
 # Learning rates are ~1e-3: compare them relative to their size (rtol), not with an absolute 1e-5.
@@ -45,24 +46,24 @@ def _noam_cases() -> list[tuple]:
 def _noam_mistakes() -> list[Mistake]:
     return as_mistakes([
         (_noam_with(warm_power=-0.5),
-         "the warm-up term is step · warmup^-1.5; with warmup^-0.5 the two terms do not meet at step = warmup, "
-         "so the peak moves."),
+         _("the warm-up term is step · warmup^-1.5; with warmup^-0.5 the two terms do not meet at step = warmup, "
+           "so the peak moves.")),
         (_noam_with(warm_power=-1.0),
-         "the warm-up term is step · warmup^-1.5, not step / warmup: only with the exponent -1.5 does it equal "
-         "the decay term step^-½ at step = warmup, where the peak must be."),
+         _("the warm-up term is step · warmup^-1.5, not step / warmup: only with the exponent -1.5 does it equal "
+           "the decay term step^-½ at step = warmup, where the peak must be.")),
         (_noam_with(pick=np.maximum),
-         "take the minimum of the two terms (np.minimum): the smaller one is the rising line before "
-         "step = warmup and the decay after it."),
-        (_noam_with(d_power=-1.0), "scale by d_model^-½ (one over the square root), not 1/d_model."),
-        (_noam_with(d_power=0.0), "you left out d_model^-½: wider models get smaller rates."),
-        (_noam_with(use_factor=False), "multiply by `factor` too."),
-        (_noam_with(decay_power=-1.0), "after the warm-up the rate decays as step^-½ (1/√step), not 1/step."),
+         _("take the minimum of the two terms (np.minimum): the smaller one is the rising line before "
+           "step = warmup and the decay after it.")),
+        (_noam_with(d_power=-1.0), _("scale by d_model^-½ (one over the square root), not 1/d_model.")),
+        (_noam_with(d_power=0.0), _("you left out d_model^-½: wider models get smaller rates.")),
+        (_noam_with(use_factor=False), _("multiply by `factor` too.")),
+        (_noam_with(decay_power=-1.0), _("after the warm-up the rate decays as step^-½ (1/√step), not 1/step.")),
         (lambda step, d, w, f: noam_lr(step - 1, d, w, factor=f),
-         "you subtracted 1 from the step: `step` already counts updates from 1, as the formula wants. "
-         "Use it as it is."),
+         _("you subtracted 1 from the step: `step` already counts updates from 1, as the formula wants. "
+           "Use it as it is.")),
         (lambda step, d, w, f: noam_lr(step + 1, d, w, factor=f),
-         "you added 1 to the step: here `step` already counts updates from 1. The n + 1 belongs in the "
-         "LambdaLR function (whose n starts at 0), not in the formula."),
+         _("you added 1 to the step: here `step` already counts updates from 1. The n + 1 belongs in the "
+           "LambdaLR function (whose n starts at 0), not in the formula.")),
     ])
 
 
@@ -81,14 +82,14 @@ def _factor_ref(peak_lr, d_model, warmup):
 def _factor_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda p, d, w: p / math.sqrt(d * w),
-         "the peak is factor · d_model^-½ · warmup^-½; solving for factor multiplies by √(d_model · warmup)."),
+         _("the peak is factor · d_model^-½ · warmup^-½; solving for factor multiplies by √(d_model · warmup).")),
         (lambda p, d, w: p * math.sqrt(d),
-         "the warm-up length lowers the peak too: the peak rate is factor / √(d_model · warmup)."),
-        (lambda p, d, w: p * math.sqrt(w), "d_model lowers the peak too: multiply by √d_model as well."),
-        (lambda p, d, w: p * d * w, "the peak depends on the square roots: √(d_model · warmup)."),
+         _("the warm-up length lowers the peak too: the peak rate is factor / √(d_model · warmup).")),
+        (lambda p, d, w: p * math.sqrt(w), _("d_model lowers the peak too: multiply by √d_model as well.")),
+        (lambda p, d, w: p * d * w, _("the peak depends on the square roots: √(d_model · warmup).")),
         (lambda p, d, w: p * math.sqrt(d) * w**1.5,
-         "you solved step · warmup^-1.5 = peak with step = 1; the peak is at step = warmup, where "
-         "warmup · warmup^-1.5 = warmup^-½."),
+         _("you solved step · warmup^-1.5 = peak with step = 1; the peak is at step = warmup, where "
+           "warmup · warmup^-1.5 = warmup^-½.")),
     ])
 
 
@@ -108,11 +109,12 @@ def _rates(make_lambda: Callable, d_model: int, warmup: int, factor: float, n_up
     if lr_lambda is None:
         return None
     if not callable(lr_lambda):
-        raise TypeError(f"make_lr_lambda should return a function of the step, got {type(lr_lambda).__name__}")
+        raise TypeError(_("make_lr_lambda should return a function of the step, got {type}").format(
+            type=type(lr_lambda).__name__))
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
     used = []
-    for _ in range(n_updates):
+    for _update in range(n_updates):
         used.append(opt.param_groups[0]["lr"])  # the rate the next opt.step() will use
         opt.step()
         sched.step()
@@ -147,14 +149,14 @@ def _lambda_ref(d_model: int, warmup: int, factor: float):
 def _lambda_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda d, w, f: lambda n: noam_lr(n, d, w, factor=f),
-         "LambdaLR calls your function with 0 before the first update, and noam_lr(0) = 0: the first step "
-         "learns nothing and every rate is one step late. Count from 1: n + 1."),
+         _("LambdaLR calls your function with 0 before the first update, and noam_lr(0) = 0: the first step "
+           "learns nothing and every rate is one step late. Count from 1: n + 1.")),
         (lambda d, w, f: lambda n: noam_lr(max(n, 1), d, w, factor=f),
-         "max(n, 1) avoids the rate 0, but the first two updates both get noam_lr(1) and every later one is "
-         "still a step late. Shift every n by one: n + 1."),
-        (lambda d, w, f: lambda n: noam_lr(n + 1, d, w), "pass `factor` on to noam_lr."),
+         _("max(n, 1) avoids the rate 0, but the first two updates both get noam_lr(1) and every later one is "
+           "still a step late. Shift every n by one: n + 1.")),
+        (lambda d, w, f: lambda n: noam_lr(n + 1, d, w), _("pass `factor` on to noam_lr.")),
         (lambda d, w, f: lambda n: noam_lr(n + 1, w, d, factor=f),
-         "noam_lr's arguments are (step, d_model, warmup): you passed warmup where d_model goes."),
+         _("noam_lr's arguments are (step, d_model, warmup): you passed warmup where d_model goes.")),
     ])
 
 
@@ -177,19 +179,19 @@ def _linear_mistakes() -> list[Mistake]:
 
     return as_mistakes([
         (lambda s, p, w, n: p * np.minimum(rising(s, w), (n - s) / (n - w)),
-         "after step = total the rate went negative: clip the falling line at 0 (np.maximum(..., 0) or np.clip)."),
+         _("after step = total the rate went negative: clip the falling line at 0 (np.maximum(..., 0) or np.clip).")),
         (lambda s, p, w, n: p * np.clip(np.minimum(rising(s, w), (n - s) / n), 0, None),
-         "the falling line must start at the peak at step = warmup: divide (total − step) by (total − warmup), "
-         "not by total."),
+         _("the falling line must start at the peak at step = warmup: divide (total − step) by (total − warmup), "
+           "not by total.")),
         (lambda s, p, w, n: p * np.clip(np.maximum(rising(s, w), (n - s) / (n - w)), 0, None),
-         "take the minimum of the rising and the falling line (np.minimum), as in noam."),
+         _("take the minimum of the rising and the falling line (np.minimum), as in noam.")),
         (lambda s, p, w, n: p * np.minimum(rising(s, w), np.sqrt(w / np.maximum(s, 1))),
-         "you kept Noam's 1/√step decay: here the rate falls along a straight line from the peak at "
-         "step = warmup to 0 at step = total."),
+         _("you kept Noam's 1/√step decay: here the rate falls along a straight line from the peak at "
+           "step = warmup to 0 at step = total.")),
         (lambda s, p, w, n: np.clip(np.minimum(rising(s, w), (n - s) / (n - w)), 0, None),
-         "the rising line must reach `peak`, not 1: multiply by peak."),
+         _("the rising line must reach `peak`, not 1: multiply by peak.")),
         (lambda s, p, w, n: p * np.clip(np.minimum(np.sqrt(rising(s, w)), (n - s) / (n - w)), 0, None),
-         "the warm-up is linear: peak · step / warmup, no square root."),
+         _("the warm-up is linear: peak · step / warmup, no square root.")),
     ])
 
 
@@ -211,15 +213,15 @@ check_warmup_linear = Exercise(
 
 def _fraction_mistakes() -> list[Mistake]:
     return as_mistakes([
-        (lambda: (0.25, 0.25), "after the peak the rate falls as 1/√step: 4× the steps is ½ the rate, not ¼."),
-        (lambda: (0.5, 0.5), "before the peak the rate is proportional to the step (not to √step): "
-                             "a quarter of the steps, a quarter of the rate."),
-        (lambda: (0.5, 0.25), "the other way round: the rise is linear (¼ of the peak at a quarter of warmup), "
-                              "the decay is 1/√step (½ of the peak at 4× warmup)."),
-        (lambda: (0.25, 4.0), "after step = warmup the schedule follows the smaller term, the decay; the rising "
-                              "line is no longer used, so the rate never exceeds the peak."),
-        (lambda: (0.25, 1.0), "the rate does not stay at the peak after warm-up (that is a constant schedule): "
-                              "it decays as 1/√step."),
+        (lambda: (0.25, 0.25), _("after the peak the rate falls as 1/√step: 4× the steps is ½ the rate, not ¼.")),
+        (lambda: (0.5, 0.5), _("before the peak the rate is proportional to the step (not to √step): "
+                               "a quarter of the steps, a quarter of the rate.")),
+        (lambda: (0.5, 0.25), _("the other way round: the rise is linear (¼ of the peak at a quarter of warmup), "
+                                "the decay is 1/√step (½ of the peak at 4× warmup).")),
+        (lambda: (0.25, 4.0), _("after step = warmup the schedule follows the smaller term, the decay; the rising "
+                                "line is no longer used, so the rate never exceeds the peak.")),
+        (lambda: (0.25, 1.0), _("the rate does not stay at the peak after warm-up (that is a constant schedule): "
+                                "it decays as 1/√step.")),
     ])
 
 
@@ -235,7 +237,8 @@ def _peak_fractions() -> tuple[float, float]:
 # `student_fn()` -> (lr(1000) / peak, lr(16000) / peak).
 check_peak_fractions = Prediction(
     name="peak_fractions", reference=_peak_fractions, cases=lambda: [()], mistakes=_fraction_mistakes,
-    atol=1e-3, form="a pair of numbers: (lr(1000) / peak, lr(16000) / peak)",
-    retry="Say first which term of the minimum decides at each step, then how that term changes when the "
-          "step is divided or multiplied by 4.",
+    atol=1e-3, form=lazy_gettext("a pair of numbers: (lr(1000) / peak, lr(16000) / peak)"),
+    retry=lazy_gettext(
+        "Say first which term of the minimum decides at each step, then how that term changes when the step is "
+        "divided or multiplied by 4."),
 ).check

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from lib.checks import Exercise, Mistake, Prediction, as_mistakes
+from lib.i18n import _, lazy_gettext
 from lib.rnn import elman_loop, elman_step
 
 # --- Exercise 1 (recall): one Elman step -------------------------------------------------------
@@ -24,17 +25,17 @@ def _step_ref(x_t, h, w_ih, w_hh, b):
 def _step_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda x, h, wi, wh, b: x @ wi.T + h @ wh.T + b,
-         "no squashing: the Elman cell applies tanh to the sum, so every hidden value lies in (−1, 1)."),
+         _("no squashing: the Elman cell applies tanh to the sum, so every hidden value lies in (−1, 1).")),
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi + h @ wh + b),
-         "the weights are stored (out, in) as in nn.RNN and nn.Linear: multiply by their transpose, x @ W.T."),
+         _("the weights are stored (out, in) as in nn.RNN and nn.Linear: multiply by their transpose, x @ W.T.")),
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi.T + b),
-         "the previous hidden vector h is missing: h W_hhᵀ is what makes the network recurrent."),
+         _("the previous hidden vector h is missing: h W_hhᵀ is what makes the network recurrent.")),
         (lambda x, h, wi, wh, b: torch.sigmoid(x @ wi.T + h @ wh.T + b),
-         "sigmoid is the gate of an LSTM/GRU; the Elman cell (nn.RNN's default) uses tanh."),
+         _("sigmoid is the gate of an LSTM/GRU; the Elman cell (nn.RNN's default) uses tanh.")),
         (lambda x, h, wi, wh, b: torch.relu(x @ wi.T + h @ wh.T + b),
-         "relu is nn.RNN(nonlinearity='relu'); the default, and this exercise, is tanh."),
+         _("relu is nn.RNN(nonlinearity='relu'); the default, and this exercise, is tanh.")),
         (lambda x, h, wi, wh, b: torch.tanh(x @ wi.T) + torch.tanh(h @ wh.T) + b,
-         "tanh goes around the whole sum (input part + recurrent part + bias), not around each part."),
+         _("tanh goes around the whole sum (input part + recurrent part + bias), not around each part.")),
     ])
 
 
@@ -73,22 +74,23 @@ def _states_before(x, w_ih, w_hh, b):
     return torch.cat([torch.zeros_like(out[:, :1]), out[:, :-1]], dim=1)
 
 
-_NO_CARRY = ("every step starts from zeros: carry h over, h = step(x[:, t], h, ...), so each step sees "
+def _no_carry_hint() -> str:
+    return _("every step starts from zeros: carry h over, h = step(x[:, t], h, ...), so each step sees "
              "the tokens read before it.")
 
 
 def _loop_mistakes() -> list[Mistake]:
     return as_mistakes([
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b)[:, -1],
-         "return every hidden vector (B, T, D), not only the last one (B, D)."),
+         _("return every hidden vector (B, T, D), not only the last one (B, D).")),
         (lambda x, wi, wh, b: _loop_ref(x, wi, wh, b).transpose(0, 1),
-         "batch first: stack the T vectors of shape (B, D) along dim=1, torch.stack(out, dim=1)."),
-        (_fresh_each_step, _NO_CARRY),
+         _("batch first: stack the T vectors of shape (B, D) along dim=1, torch.stack(out, dim=1).")),
+        (_fresh_each_step, _no_carry_hint()),
         (_backward_ref,
-         "you read the sequence from the end: that is the backward direction of a bidirectional RNN "
-         "(Exercise 3); here go from t = 0 to T − 1."),
+         _("you read the sequence from the end: that is the backward direction of a bidirectional RNN "
+           "(Exercise 3); here go from t = 0 to T − 1.")),
         (_states_before,
-         "each output is the state *before* its step: store h after updating it with x[:, t]."),
+         _("each output is the state *before* its step: store h after updating it with x[:, t].")),
     ])
 
 
@@ -99,19 +101,19 @@ check_run_rnn = Exercise(name="run_rnn", reference=_loop_ref, cases=_loop_cases,
 def _backward_mistakes() -> list[Mistake]:
     return as_mistakes([
         (_loop_ref,
-         "that reads the sentence from the first token, like run_rnn: let t run from T − 1 down to 0, "
-         "e.g. `for t in reversed(range(T))`."),
+         _("that reads the sentence from the first token, like run_rnn: let t run from T − 1 down to 0, "
+           "e.g. `for t in reversed(range(T))`.")),
         (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b).flip(1),
-         "the states are in reading order: store each state at the position of its token (out[t] = h), "
-         "so position 0 holds the state that has read the whole sentence. x.flip(1) alone does this too: "
-         "flip the result back."),
-        (_fresh_each_step, _NO_CARRY),
+         _("the states are in reading order: store each state at the position of its token (out[t] = h), "
+           "so position 0 holds the state that has read the whole sentence. x.flip(1) alone does this too: "
+           "flip the result back.")),
+        (_fresh_each_step, _no_carry_hint()),
         (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b)[:, 0],
-         "return every state (B, T, D), not only the final one (B, D); position 0 is the backward "
-         "half of h_n."),
+         _("return every state (B, T, D), not only the final one (B, D); position 0 is the backward "
+           "half of h_n.")),
         (lambda x, wi, wh, b: _backward_ref(x, wi, wh, b)[:, -1],
-         "return every state (B, T, D); and the backward direction's final state is at position 0, "
-         "not −1: out[:, -1] has read only the last token."),
+         _("return every state (B, T, D); and the backward direction's final state is at position 0, "
+           "not −1: out[:, -1] has read only the last token.")),
     ])
 
 
@@ -126,11 +128,11 @@ check_run_rnn_backward = Exercise(
 
 def _shrink_mistakes() -> list[Mistake]:
     return as_mistakes([
-        (lambda: 2.0, "that is one step: the factor ρ = 0.5 is applied once per step, ten times over 10 tokens."),
-        (lambda: 5.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 × 0.5."),
-        (lambda: 20.0, "the factors multiply, they do not add: (1/0.5)^10, not 10 / 0.5."),
-        (lambda: 2.0**-10, "that is the influence left, ρ^10; the question asks how many times *smaller*: 1/ρ^10."),
-        (lambda: 10.0, "the shrinking is geometric (×0.5 per step), not proportional to the distance."),
+        (lambda: 2.0, _("that is one step: the factor ρ = 0.5 is applied once per step, ten times over 10 tokens.")),
+        (lambda: 5.0, _("the factors multiply, they do not add: (1/0.5)^10, not 10 × 0.5.")),
+        (lambda: 20.0, _("the factors multiply, they do not add: (1/0.5)^10, not 10 / 0.5.")),
+        (lambda: 2.0**-10, _("that is the influence left, ρ^10; the question asks how many times *smaller*: 1/ρ^10.")),
+        (lambda: 10.0, _("the shrinking is geometric (×0.5 per step), not proportional to the distance.")),
     ])
 
 
@@ -140,16 +142,17 @@ def _shrink_mistakes() -> list[Mistake]:
 check_shrink_factor = Prediction(
     name="shrink_factor", reference=lambda: 2.0**10, cases=lambda: [()], mistakes=_shrink_mistakes,
     atol=0.05, log=True, low=0.0,
-    nan_hint="return one positive number (an int or a float, e.g. `return 3.5`), not a string, a list or a bool.",
+    nan_hint=lazy_gettext(
+        "return one positive number (an int or a float, e.g. `return 3.5`), not a string, a list or a bool."),
 ).check
 
 
 def _weakest_mistakes() -> list[Mistake]:
     return as_mistakes([
-        (lambda: 0, "the ends are strong: token 0 is the *backward* direction's last input, one step from its "
-                    "final state. Look for the token far from both ends."),
-        (lambda: 20, "the ends are strong: token 20 is the forward direction's last input, one step from h_T. "
-                     "Look for the token far from both ends."),
+        (lambda: 0, _("the ends are strong: token 0 is the *backward* direction's last input, one step from its "
+                      "final state. Look for the token far from both ends.")),
+        (lambda: 20, _("the ends are strong: token 20 is the forward direction's last input, one step from h_T. "
+                       "Look for the token far from both ends.")),
     ])
 
 
@@ -159,5 +162,5 @@ def _weakest_mistakes() -> list[Mistake]:
 check_weakest_position = Prediction(
     name="weakest_position", reference=lambda: 10, cases=lambda: [()], mistakes=_weakest_mistakes,
     atol=1.0, low=0, high=20,
-    nan_hint="return one position, a number from 0 to 20 (the tokens are at positions 0 … 20).",
+    nan_hint=lazy_gettext("return one position, a number from 0 to 20 (the tokens are at positions 0 … 20)."),
 ).check

@@ -22,14 +22,26 @@ from matplotlib.patches import Patch, Rectangle
 
 from lib import validate
 from lib.explain import top1
+from lib.i18n import _
 from lib.plots import SERIES, TEXT_SIZE
 from lib.widgets import FigureView, LiveFigure, slider
 
 METHODS = ("attention", "occlusion", "grad × input")
 COLOURS = {"attention": SERIES[0], "occlusion": SERIES[1], "grad × input": SERIES[2]}
-UNITS = {"attention": "weight {:.2f}", "occlusion": "drop {:.3g} nats", "grad × input": "score {:+.3g}"}
 SOURCE_COLOUR = "#ffe08a"  # the shaded column: the character the output is copied from
 YLIM = (-1.05, 1.05)
+
+
+def method_label(name: str) -> str:
+    """A method's name as the legend and the read-out say it, in the current language (others: as given)."""
+    return {"attention": _("attention"), "occlusion": _("occlusion"), "grad × input": _("grad × input")}.get(name, name)
+
+
+def _score(name: str, value: float) -> str:
+    """A method's raw score with its unit: an attention weight, a drop in nats, a signed score."""
+    units = {"attention": _("weight {value:.2f}"), "occlusion": _("drop {value:.3g} nats"),
+             "grad × input": _("score {value:+.3g}")}
+    return units.get(name, _("score {value:.3g}")).format(value=value)
 
 
 def shown_char(c: str) -> str:
@@ -103,10 +115,10 @@ def attribution_bars(ax: Axes, n_chars: int, methods: Sequence[str] = METHODS) -
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xlim(-0.6, n_chars - 0.4)
     ax.set_ylim(*YLIM)
-    ax.set_xlabel("source character")
-    ax.set_ylabel("score ÷ largest |score|")
-    handles = [Patch(color=COLOURS.get(name, SERIES[j]), label=name) for j, name in enumerate(methods)]
-    ax.legend(handles=[*handles, Patch(color=SOURCE_COLOUR, label="copied from")], loc="upper left",
+    ax.set_xlabel(_("source character"))
+    ax.set_ylabel(_("score ÷ largest |score|"))
+    handles = [Patch(color=COLOURS.get(name, SERIES[j]), label=method_label(name)) for j, name in enumerate(methods)]
+    ax.legend(handles=[*handles, Patch(color=SOURCE_COLOUR, label=_("copied from"))], loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=TEXT_SIZE, frameon=False)
     return AttributionBars(ax, bars, left, width, source)
 
@@ -142,15 +154,17 @@ def _check(scores: Mapping[str, torch.Tensor], sources: list[str], targets: list
 
 def _readout(label: str, source: str, target: str, t: int, rows: Mapping[str, torch.Tensor], copied: int) -> str:
     def char(s: int) -> str:
-        return f"'<b>{html.escape(shown_char(source[s]))}</b>' (position {s})"
+        return _("'<b>{char}</b>' (position {position})").format(char=html.escape(shown_char(source[s])), position=s)
 
-    where = char(copied) if copied >= 0 else "no single source character (−1)"
-    lines = [f"{html.escape(label)}: {html.escape(source)} → {html.escape(target)}; output position t = {t}: "
-             f"<b>{html.escape(target[t])}</b>, copied from {where}"]
+    where = char(copied) if copied >= 0 else _("no single source character (−1)")
+    lines = [_("{label}: {source} → {target}; output position t = {t}: <b>{char}</b>, copied from {where}").format(
+        label=html.escape(label), source=html.escape(source), target=html.escape(target), t=t,
+        char=html.escape(target[t]), where=where)]
     for name, row in rows.items():
         s = int(top1(row))
         mark = "" if copied < 0 else (" ✓" if s == copied else " ✗")
-        lines.append(f"{name}: top {char(s)}, {UNITS.get(name, 'score {:.3g}').format(row[s].item())}{mark}")
+        lines.append(_("{method}: top {char}, {score}{mark}").format(
+            method=html.escape(method_label(name)), char=char(s), score=_score(name, row[s].item()), mark=mark))
     return "<br>".join(lines)
 
 
@@ -169,7 +183,7 @@ def attention_explanation_widget(scores: Mapping[str, torch.Tensor], sources: Se
     n_chars = max(len(sources[i]) for i in examples.values())
     view = FigureView(1, 1, figsize=(9.0, 3.3), dpi=80)
     drawn = attribution_bars(view.axes[0], n_chars, list(scores))
-    view.axes[0].set_title("three rankings of the source for one output character")
+    view.axes[0].set_title(_("three rankings of the source for one output character"))
     view.animate(*drawn.artists())
     labels = {i: label for label, i in examples.items()}
     shown = {"row": None}
@@ -187,7 +201,7 @@ def attention_explanation_widget(scores: Mapping[str, torch.Tensor], sources: Se
 
     first = next(iter(examples.values()))
     controls = {
-        "example": widgets.Dropdown(options=list(examples.items()), value=first, description="input"),
-        "t": slider("output position t (YYYY-MM-DD)", min(8, T - 1), 0, T - 1),
+        "example": widgets.Dropdown(options=list(examples.items()), value=first, description=_("input")),
+        "t": slider(_("output position t (YYYY-MM-DD)"), min(8, T - 1), 0, T - 1),
     }
     return LiveFigure(controls, update, view)

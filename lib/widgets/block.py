@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from lib import validate
+from lib.i18n import _
 from lib.plots import grad_norm_plot
 from lib.residual import stack_grad_norms
 from lib.widgets import FigureView, LiveFigure, slider
@@ -21,14 +22,16 @@ def _norms(depth: int, residual: bool, norm: str, norm_first: bool, width: int) 
 
 def _readout(g: np.ndarray, residual: bool, norm: str, norm_first: bool) -> str:
     place = "Pre" if norm_first else "Post"
-    kind = {"none": "no normalisation", "layer": "LayerNorm", "batch": "BatchNorm"}[norm]
-    same = " (without a norm, Pre and Post are the same stack)" if norm == "none" else ""
+    kind = {"none": _("no normalisation"), "layer": _("LayerNorm"), "batch": _("BatchNorm")}[norm]
     ratio = g[0] / g[-1]
-    return (
-        f"{len(g)} layers, residual {'on' if residual else 'off'}, {kind}, {place}-norm{same}<br>"
-        f"gradient norm at layer 1: <b>{g[0]:.3g}</b>, at layer {len(g)}: {g[-1]:.3g}; "
-        f"layer 1 / last layer = <b>{ratio:.3g}</b> (10<sup>{np.log10(ratio):.1f}</sup>)"
-    )
+    setting = _("{n} layers, residual {state}, {kind}, {place}-norm").format(
+        n=len(g), state=_("on") if residual else _("off"), kind=kind, place=place)
+    if norm == "none":
+        setting += _(" (without a norm, Pre and Post are the same stack)")
+    return setting + "<br>" + _(
+        "gradient norm at layer 1: <b>{first:.3g}</b>, at layer {n}: {last:.3g}; "
+        "layer 1 / last layer = <b>{ratio:.3g}</b> (10<sup>{exponent:.1f}</sup>)"
+    ).format(first=g[0], n=len(g), last=g[-1], ratio=ratio, exponent=np.log10(ratio))
 
 
 def block_widget(*, max_depth: int = 48, width: int = 16) -> LiveFigure:
@@ -48,9 +51,10 @@ def block_widget(*, max_depth: int = 48, width: int = 16) -> LiveFigure:
         return _readout(g, residual, norm, placement == "Pre")
 
     controls = {
-        "depth": slider("depth (layers)", min(24, max_depth), 2, max_depth),
-        "residual": widgets.Checkbox(value=False, description="residual connection (x + f(x))"),
-        "norm": widgets.ToggleButtons(options=["none", "layer", "batch"], value="none", description="norm"),
-        "placement": widgets.ToggleButtons(options=["Post", "Pre"], value="Post", description="norm at"),
+        "depth": slider(_("depth (layers)"), min(24, max_depth), 2, max_depth),
+        "residual": widgets.Checkbox(value=False, description=_("residual connection (x + f(x))")),
+        "norm": widgets.ToggleButtons(options=[(_("none"), "none"), (_("layer"), "layer"), (_("batch"), "batch")],
+                                      value="none", description=_("norm")),
+        "placement": widgets.ToggleButtons(options=["Post", "Pre"], value="Post", description=_("norm at")),
     }
     return LiveFigure(controls, update, view)

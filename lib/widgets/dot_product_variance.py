@@ -12,6 +12,7 @@ import torch
 
 from lib import validate
 from lib.attention import scale_factor
+from lib.i18n import _
 from lib.plots import PREDICTED, SERIES, TEXT_SIZE, bars, histogram_bars, to_numpy, update_bars, update_histogram
 from lib.stats import density_histogram, normal_pdf, variance_standard_error
 from lib.variance import predicted_variance, running_scores, sample_qk, score_kurtosis
@@ -22,12 +23,14 @@ def _layout(n: int, n_keys: int, edges: np.ndarray, centres: np.ndarray):
     view = FigureView(1, 2, figsize=(9.0, 3.2), gridspec_kw={"width_ratios": [2.2, 1]})
     ax_hist, ax_row = view.axes
     hist = histogram_bars(ax_hist, edges, np.zeros(edges.size - 1), color=SERIES[0])
-    hist.set_label("sampled scores")
-    (curve,) = ax_hist.plot(centres, np.zeros_like(centres), color=PREDICTED, lw=2, label="normal, predicted variance")
-    ax_hist.set(xlabel="score (unitless)", ylabel="density", title=f"scores of {n} random (q, k) pairs")
+    hist.set_label(_("sampled scores"))
+    (curve,) = ax_hist.plot(centres, np.zeros_like(centres), color=PREDICTED, lw=2,
+                            label=_("normal, predicted variance"))
+    ax_hist.set(xlabel=_("score (unitless)"), ylabel=_("density"),
+                title=_("scores of {n} random (q, k) pairs").format(n=n))
     ax_hist.legend(loc="upper right", fontsize=TEXT_SIZE)
     row = bars(ax_row, np.zeros(n_keys), [f"k{s}" for s in range(n_keys)], color=SERIES[1])
-    ax_row.set(xlabel="key", ylabel="attention weight", title="softmax of one query's row")
+    ax_row.set(xlabel=_("key"), ylabel=_("attention weight"), title=_("softmax of one query's row"))
     view.animate(hist, curve, *row.patches)
     return view, hist, curve, row
 
@@ -35,13 +38,13 @@ def _layout(n: int, n_keys: int, edges: np.ndarray, centres: np.ndarray):
 def _readout(d_k: int, scaled: bool, scores: np.ndarray, variance: float, se: float, outside: float,
              weights: torch.Tensor) -> str:
     what = "q·k / √d_k" if scaled else "q·k"
-    return (
-        f"d_k = {d_k}, {what}: sample variance <b>{np.var(scores, ddof=1):.2f}</b>, "
-        f"predicted {variance:g} ± {4 * se:.2f} (4 standard errors, n = {scores.size}); "
-        f"{outside:.1%} of the scores fall outside the plot.<br>"
-        f"largest weight in the row: <b>{weights.max().item():.2f}</b> "
-        f"(uniform would be {1 / weights.numel():.2f})"
-    )
+    return _(
+        "d_k = {d_k}, {what}: sample variance <b>{sample:.2f}</b>, predicted {predicted:g} ± {margin:.2f} "
+        "(4 standard errors, n = {n}); {outside:.1%} of the scores fall outside the plot."
+    ).format(d_k=d_k, what=what, sample=np.var(scores, ddof=1), predicted=variance, margin=4 * se, n=scores.size,
+             outside=outside) + "<br>" + _(
+        "largest weight in the row: <b>{top:.2f}</b> (uniform would be {uniform:.2f})"
+    ).format(top=weights.max().item(), uniform=1 / weights.numel())
 
 
 def variance_widget(
@@ -81,7 +84,7 @@ def variance_widget(
     controls = {
         "d_k": slider("d_k", 3, 1, d_max),
         "scaled": widgets.ToggleButtons(
-            options=[("raw q·k", False), ("q·k / √d_k", True)], value=False, description="scores"
+            options=[(_("raw q·k"), False), ("q·k / √d_k", True)], value=False, description=_("scores")
         ),
     }
     return LiveFigure(controls, update, view)

@@ -11,6 +11,7 @@ import torch
 
 from lib import validate
 from lib.attention import masked_softmax
+from lib.i18n import _
 from lib.masks import sequence_mask
 from lib.plots import NAN_AS, WEIGHT_CMAP, heatmap, mask_map, pad_nan
 from lib.softmax import naive_masked_softmax
@@ -23,12 +24,12 @@ def _layout(n: int, tokens: list[str]):
     ax_mask, ax_w = view.axes
     blank = np.full((n, n), np.nan)
     mask_grid = mask_map(ax_mask, blank, xlabels=tokens, ylabels=tokens, colorbar=False)
-    ax_mask.set_title("mask: green = may attend, black = blocked", fontsize=10)
+    ax_mask.set_title(_("mask: green = may attend, black = blocked"), fontsize=10)
     weight_map = heatmap(ax_w, blank, xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
-    ax_w.set_title("weights (red = NaN, grey = no token)", fontsize=10)
+    ax_w.set_title(_("weights (red = NaN, grey = no token)"), fontsize=10)
     for ax in view.axes:
         ax.tick_params(axis="x", labelrotation=90)
-    view.fig.colorbar(weight_map.image, ax=ax_w, fraction=0.046, label="attention weight (0–1)")
+    view.fig.colorbar(weight_map.image, ax=ax_w, fraction=0.046, label=_("attention weight (0–1)"))
     view.animate(mask_grid.image, weight_map.image)
     return view, mask_grid, weight_map
 
@@ -40,17 +41,20 @@ def _readout(tokens, T: int, n_pad: int, pad_side: str, causal: bool, naive: boo
     pads = ["&lt;pad&gt;"] * n_pad
     seq = " ".join(words + pads if pad_side == "right" else pads + words)
     sums = " ".join("nan" if np.isnan(x) else f"{x:.2f}" for x in weights.sum(-1).tolist())
-    how = "naive: −inf then softmax" if naive else "lib masked_softmax"
+    how = _("naive: −inf then softmax") if naive else "lib masked_softmax"
     if not empty:
-        rows = "fully masked rows: none"
+        rows = _("fully masked rows: none")
     else:
-        rows = f"fully masked rows {empty}: they get <b>{'NaN (red)' if naive else 'all-zero weights'}</b>"
-    return (
-        f"T = {T}, {n_pad} pad token(s) on the {pad_side}, causal {'on' if causal else 'off'}, {how}<br>"
-        f"sequence: {seq}<br>"
-        f"allowed entries {int(mask.sum())} of {T * T}; {rows}<br>"
-        f"row sums: {sums}"
-    )
+        rows = _("fully masked rows {rows}: they get <b>{what}</b>").format(
+            rows=empty, what=_("NaN (red)") if naive else _("all-zero weights"))
+    side = {"right": _("right"), "left": _("left")}[pad_side]
+    return "<br>".join([
+        _("T = {T}, {n_pad} pad token(s) on the {side}, causal {state}, {how}").format(
+            T=T, n_pad=n_pad, side=side, state=_("on") if causal else _("off"), how=how),
+        _("sequence: {sequence}").format(sequence=seq),
+        _("allowed entries {allowed} of {total}; {rows}").format(allowed=int(mask.sum()), total=T * T, rows=rows),
+        _("row sums: {sums}").format(sums=sums),
+    ])
 
 
 def masking_widget(scores: torch.Tensor, tokens: Sequence[str] | None = None) -> LiveFigure:
@@ -79,10 +83,11 @@ def masking_widget(scores: torch.Tensor, tokens: Sequence[str] | None = None) ->
         return _readout(tokens, T, n_pad, pad_side, causal, naive, mask, weights)
 
     controls = {
-        "T": slider("length T", min(6, n), 1, n),
-        "n_pad": slider("pad tokens", min(2, n - 1), 0, n),
-        "pad_side": widgets.ToggleButtons(options=["right", "left"], value="right", description="padding on"),
-        "causal": widgets.Checkbox(value=True, description="causal mask"),
-        "naive": widgets.Checkbox(value=False, description="naive softmax (−inf, no guard)"),
+        "T": slider(_("length T"), min(6, n), 1, n),
+        "n_pad": slider(_("pad tokens"), min(2, n - 1), 0, n),
+        "pad_side": widgets.ToggleButtons(options=[(_("right"), "right"), (_("left"), "left")], value="right",
+                                          description=_("padding on")),
+        "causal": widgets.Checkbox(value=True, description=_("causal mask")),
+        "naive": widgets.Checkbox(value=False, description=_("naive softmax (−inf, no guard)")),
     }
     return LiveFigure(controls, update, view)

@@ -9,6 +9,7 @@ import torch
 
 from lib import validate
 from lib.heads import head_counts, mean_attention_distance, per_head_weights
+from lib.i18n import _
 from lib.plots import WEIGHT_CMAP, heatmap
 from lib.widgets import FigureView, LiveFigure, slider
 
@@ -17,26 +18,28 @@ def _layout(tokens: Sequence[str]):
     """Two attention maps side by side (÷√d_k and ÷√d_model), tokens on both axes, one colour bar."""
     T = len(tokens)
     view = FigureView(1, 2, figsize=(8.6, 3.2))
-    maps, titles = [], (r"scores ÷ $\sqrt{d_k}$ (right)", r"scores ÷ $\sqrt{d_{model}}$ (mistake)")
+    maps = []
+    titles = (_("scores ÷ {scale} (right)").format(scale=r"$\sqrt{d_k}$"),
+              _("scores ÷ {scale} (mistake)").format(scale=r"$\sqrt{d_{model}}$"))
     for ax, title in zip(view.axes, titles, strict=True):
         maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
         ax.set_title(title)
         ax.tick_params(axis="x", labelrotation=45)
-    view.fig.colorbar(maps[-1].image, ax=view.axes[-1], fraction=0.046, label="attention weight (0–1)")
+    view.fig.colorbar(maps[-1].image, ax=view.axes[-1], fraction=0.046, label=_("attention weight (0–1)"))
     view.animate(*(grid.image for grid in maps))
     return view, maps
 
 
 def _readout(C: int, n_heads: int, head: int, right: torch.Tensor, wrong: torch.Tensor) -> str:
     D = C // n_heads
-    return (
-        f"d_model = {C}, h = {n_heads} heads of d_k = {D}; "
-        f"head {head} uses columns {head * D}..{(head + 1) * D - 1} of W_Q and W_K<br>"
-        f"÷√d_k: largest weight per query {right.max(-1).values.mean():.2f}, "
-        f"mean attention distance {mean_attention_distance(right):.2f} words<br>"
-        f"÷√d_model: largest weight {wrong.max(-1).values.mean():.2f} "
-        f"(uniform would be {1 / right.shape[-1]:.2f})"
-    )
+    return "<br>".join([
+        _("d_model = {C}, h = {h} heads of d_k = {d_k}; head {head} uses columns {first}..{last} of W_Q and W_K"
+          ).format(C=C, h=n_heads, d_k=D, head=head, first=head * D, last=(head + 1) * D - 1),
+        _("÷√d_k: largest weight per query {top:.2f}, mean attention distance {distance:.2f} words").format(
+            top=right.max(-1).values.mean(), distance=mean_attention_distance(right)),
+        _("÷√d_model: largest weight {top:.2f} (uniform would be {uniform:.2f})").format(
+            top=wrong.max(-1).values.mean(), uniform=1 / right.shape[-1]),
+    ])
 
 
 def multihead_widget(
@@ -68,8 +71,8 @@ def multihead_widget(
             grid.update(weights)
         return _readout(C, n_heads, head, right, wrong)
 
-    heads = widgets.Dropdown(options=head_counts(C), value=n_heads, description="heads h")
-    head = slider("head", 0, 0, n_heads - 1)
+    heads = widgets.Dropdown(options=head_counts(C), value=n_heads, description=_("heads h"))
+    head = slider(_("head"), 0, 0, n_heads - 1)
 
     def follow(change) -> None:  # registered before LiveFigure's observer, so it runs first
         head.max = change["new"] - 1  # a head beyond the new h is clamped to the last head

@@ -10,6 +10,7 @@ from matplotlib.patches import Rectangle
 
 from lib import validate
 from lib.attention import scaled_dot_product_attention
+from lib.i18n import _
 from lib.plots import HIGHLIGHT, SERIES, WEIGHT_CMAP, bars, heatmap, update_bars
 from lib.widgets import FigureView, LiveFigure
 
@@ -20,11 +21,12 @@ def _layout(tokens: Sequence[str]):
     view = FigureView(1, 2, figsize=(8.5, 3.2))
     ax_map, ax_bar = view.axes
     grid = heatmap(ax_map, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP)
-    ax_map.set_title("weights, all queries (rows)")
-    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.046, label="attention weight (0–1)")
+    ax_map.set_title(_("weights, all queries (rows)"))
+    view.fig.colorbar(grid.image, ax=ax_map, fraction=0.046, label=_("attention weight (0–1)"))
     frame = ax_map.add_patch(Rectangle((-0.5, -0.5), T, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=2.5))
     row = bars(ax_bar, torch.zeros(T), tokens, color=SERIES[1])
-    ax_bar.set(xlabel="key", ylabel="attention weight", title="the framed row: one query's weights over the keys")
+    ax_bar.set(xlabel=_("key"), ylabel=_("attention weight"),
+               title=_("the framed row: one query's weights over the keys"))
     view.animate(grid.image, frame, *row.patches)
     return view, grid, frame, row
 
@@ -32,10 +34,9 @@ def _layout(tokens: Sequence[str]):
 def _readout(tokens: Sequence[str], query: int, weights: torch.Tensor, out: torch.Tensor) -> str:
     shares = ", ".join(f"{tok} {w:.2f}" for tok, w in zip(tokens, weights.tolist(), strict=True))
     values = ", ".join(f"{value:+.2f}" for value in out.tolist())
-    return (
-        f"query <b>{tokens[query]}</b>: weights {shares} (sum {weights.sum().item():.3f})<br>"
-        f"output (hidden vector) z = Σ weight·v = [{values}]"
-    )
+    return (_("query <b>{token}</b>: weights {shares} (sum {total:.3f})").format(
+                token=tokens[query], shares=shares, total=weights.sum().item())
+            + "<br>" + _("output (hidden vector) z = Σ weight·v = [{values}]").format(values=values))
 
 
 def self_attention_widget(
@@ -60,7 +61,8 @@ def self_attention_widget(
         return _readout(tokens, query, weights[query], out[query])
 
     controls = {
-        "query": widgets.Dropdown(options=[(tok, i) for i, tok in enumerate(tokens)], value=0, description="query"),
-        "scaled": widgets.Checkbox(value=True, description="divide by √d_k"),
+        "query": widgets.Dropdown(options=[(tok, i) for i, tok in enumerate(tokens)], value=0,
+                                  description=_("query")),
+        "scaled": widgets.Checkbox(value=True, description=_("divide by √d_k")),
     }
     return LiveFigure(controls, update, view)

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import torch
 
 from lib import validate
+from lib.i18n import _
 from lib.plots import SERIES, SIGNED_CMAP, bars, heatmap, update_bars
 from lib.softmax import (
     JACOBIAN_ENTRY_LIMIT,
@@ -27,11 +28,12 @@ def _layout(S: int):
     view = FigureView(1, 2, figsize=(8.0, 3.1), gridspec_kw={"width_ratios": [1, 1.15]})
     ax_bar, ax_jac = view.axes
     row = bars(ax_bar, torch.full((S,), 1 / S), labels, color=SERIES[1])
-    ax_bar.set(xlabel="key", ylabel="weight p", title="one query's weights over the keys")
+    ax_bar.set(xlabel=_("key"), ylabel=_("weight p"), title=_("one query's weights over the keys"))
     lim = JACOBIAN_ENTRY_LIMIT
     grid = heatmap(ax_jac, torch.zeros(S, S), xlabels=labels, ylabels=labels, vmin=-lim, vmax=lim,
-                   cmap=SIGNED_CMAP, xlabel="score $s_j$", ylabel="weight $p_i$")
-    ax_jac.set_title(r"Jacobian $\partial p_i / \partial s_j = \mathrm{diag}(p) - p\,p^{\top}$")
+                   cmap=SIGNED_CMAP, xlabel=_("score {s}").format(s="$s_j$"), ylabel=_("weight {p}").format(p="$p_i$"))
+    ax_jac.set_title(_("Jacobian {formula}").format(
+        formula=r"$\partial p_i / \partial s_j = \mathrm{diag}(p) - p\,p^{\top}$"))
     view.fig.colorbar(grid.image, ax=ax_jac, fraction=0.05, label=r"$\partial p_i / \partial s_j$")
     view.animate(*row.patches, grid.image)
     return view, row, grid
@@ -42,14 +44,15 @@ def _readout(d_k: int, scaled: bool, scores: torch.Tensor, weights: torch.Tensor
     spread = scores.std().item() if S > 1 else 0.0
     top, entropy = max_weight(weights).item(), softmax_entropy(weights).item()
     norm, bound = jacobian_norm(weights).item(), jacobian_bound(weights).item()
-    return (
-        f"d_k = {d_k}, scores {'divided by √d_k' if scaled else 'not scaled'}: "
-        f"spread (std) of the scores {spread:.2f}<br>"
-        f"largest weight {top:.3f}, entropy {entropy:.3f} "
-        f"(uniform: log S = {math.log(S):.3f}, one-hot: 0)<br>"
-        f"‖J‖₂ = {norm:.2e} ≤ 1 − Σp² = {bound:.2e}: the gradient reaching the scores "
-        f"(and so q and k) is at most this fraction of the gradient on the weights"
-    )
+    scores_line = (_("d_k = {d_k}, scores divided by √d_k: spread (std) of the scores {spread:.2f}") if scaled
+                   else _("d_k = {d_k}, scores not scaled: spread (std) of the scores {spread:.2f}"))
+    return "<br>".join([
+        scores_line.format(d_k=d_k, spread=spread),
+        _("largest weight {top:.3f}, entropy {entropy:.3f} (uniform: log S = {log_s:.3f}, one-hot: 0)").format(
+            top=top, entropy=entropy, log_s=math.log(S)),
+        _("‖J‖₂ = {norm:.2e} ≤ 1 − Σp² = {bound:.2e}: the gradient reaching the scores (and so q and k) is at most "
+          "this fraction of the gradient on the weights").format(norm=norm, bound=bound),
+    ])
 
 
 def saturation_widget(
@@ -77,6 +80,6 @@ def saturation_widget(
 
     controls = {
         "d_k": slider("d_k", min(d_k, d_max), 1, d_max),
-        "scaled": widgets.Checkbox(value=scaled, description="divide by √d_k"),
+        "scaled": widgets.Checkbox(value=scaled, description=_("divide by √d_k")),
     }
     return LiveFigure(controls, update, view)

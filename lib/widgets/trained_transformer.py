@@ -17,6 +17,7 @@ import torch
 
 from lib import validate
 from lib.data import BOS, EOS, SPECIALS, CharTokenizer
+from lib.i18n import _
 from lib.model import Transformer, greedy_decode
 from lib.plots import WEIGHT_CMAP, heatmap, pad_nan
 from lib.widgets import FigureView, LiveFigure
@@ -34,9 +35,9 @@ class TrainingProgress(widgets.HBox):
     def __init__(self, total_steps: int, *, every: int = 10) -> None:
         self.total = validate.size(total_steps, "total_steps")
         self.every = validate.size(every, "every")
-        self.bar = widgets.IntProgress(value=0, min=0, max=self.total, description="training",
+        self.bar = widgets.IntProgress(value=0, min=0, max=self.total, description=_("training"),
                                        style={"description_width": "initial"})
-        self.label = widgets.HTML(f"step 0 / {self.total}")
+        self.label = widgets.HTML(_("step {step} / {total}").format(step=0, total=self.total))
         self.last: tuple[int, float] | None = None  # the last (step, loss) shown
         super().__init__([self.bar, self.label])
 
@@ -46,7 +47,7 @@ class TrainingProgress(widgets.HBox):
         if step % self.every and step < self.total:
             return
         self.bar.value = min(step, self.total)
-        self.label.value = f"step {step} / {self.total} · loss {loss:.4f}"
+        self.label.value = _("step {step} / {total} · loss {loss:.4f}").format(step=step, total=self.total, loss=loss)
         self.last = (step, loss)
         if step >= self.total:
             self.bar.bar_style = "success"
@@ -80,19 +81,26 @@ def _check_model(model, tokenizer) -> None:
 
 
 def _check_text(tokenizer: CharTokenizer, text, max_len: int) -> None:
-    """A ValueError a student can act on: no text, characters the model never saw, or too long."""
+    """A ValueError a student can act on: no text, characters the model never saw, or too long.
+
+    Its message is what the explorer's read-out shows about a typed date, so it is in the current language.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str such as 'Nov 23, 2026', got {type(text).__name__}")
     if not text.strip():
-        raise ValueError("there is nothing to read: type a date such as 2026년 11월 23일 or Nov 23, 2026")
+        raise ValueError(_("there is nothing to read: type a date such as 2026년 11월 23일 or Nov 23, 2026"))
     unknown = tokenizer.unknown(text)
     if unknown:
         shown = ", ".join(repr(c) for c in unknown)
         letters = "".join(c for c in tokenizer.itos[len(SPECIALS):] if c.isalpha())
-        raise ValueError(f"the model has never seen the character{'s' if len(unknown) > 1 else ''} {shown}; "
-                         f"it knows the digits, space, the signs - . / , and the letters {letters}")
+        message = (_("the model has never seen the characters {shown}; it knows the digits, space, the signs - . / , "
+                     "and the letters {letters}") if len(unknown) > 1 else
+                   _("the model has never seen the character {shown}; it knows the digits, space, the signs - . / , "
+                     "and the letters {letters}"))
+        raise ValueError(message.format(shown=shown, letters=letters))
     if len(text) > max_len:
-        raise ValueError(f"the input is {len(text)} characters long; the model reads at most {max_len}")
+        raise ValueError(_("the input is {n} characters long; the model reads at most {max_len}").format(
+            n=len(text), max_len=max_len))
 
 
 @torch.no_grad()
@@ -112,7 +120,7 @@ def read_date(model: Transformer, tokenizer: CharTokenizer, text: str) -> DateRe
     was_training = model.training
     model.eval()
     try:
-        _, weights = model(src, out[:, :-1])  # decoder step t reads out[:, :t+1] and writes out[:, t+1]
+        _logits, weights = model(src, out[:, :-1])  # decoder step t reads out[:, :t+1] and writes out[:, t+1]
     finally:
         model.train(was_training)
     cross = torch.stack([w[0] for w in weights["cross"]])  # L × (1, H, T, S) -> (L, H, T, S)
@@ -154,14 +162,18 @@ def _relabel(view: FigureView, reading: DateReading) -> None:
 
 def _readout(reading: DateReading, weights: torch.Tensor, layer: int, head: int) -> str:
     """The answer, and for each answer character the source character it looks at most."""
-    which = "the mean of the heads" if head == -1 else f"head {head}"
+    which = _("the mean of the heads") if head == -1 else _("head {h}").format(h=head)
     looks = " · ".join(
         f"{html.escape(row)} ← {html.escape(_tick(reading.source[int(s)]))}"
         for row, s in zip(reading.rows, weights.argmax(-1), strict=True)
     )
-    return (f"input <b>{html.escape(''.join(reading.source))}</b> → answer <b>{html.escape(reading.answer)}</b><br>"
-            f"decoder layer {layer + 1}, {which}; each answer character ← the source character it looks at "
-            f"most:<br>{looks}")
+    return "<br>".join([
+        _("input <b>{source}</b> → answer <b>{answer}</b>").format(
+            source=html.escape("".join(reading.source)), answer=html.escape(reading.answer)),
+        _("decoder layer {layer}, {which}; each answer character ← the source character it looks at most:").format(
+            layer=layer + 1, which=which),
+        looks,
+    ])
 
 
 def date_attention_widget(model: Transformer, tokenizer: CharTokenizer, examples: Mapping[str, str]) -> LiveFigure:
@@ -183,19 +195,19 @@ def date_attention_widget(model: Transformer, tokenizer: CharTokenizer, examples
     view = FigureView(1, 1, figsize=(8.4, 3.6), dpi=80)
     grid_shape = (ANSWER_LEN - 1, model.src_embedding.max_len)  # the largest map: fixed, NaN beyond the input
     grid = heatmap(view.axes[0], np.full(grid_shape, np.nan), cmap=WEIGHT_CMAP,
-                   xlabel="source character (key, value)", ylabel="answer token (query)")
-    view.axes[0].set_title("cross-attention: each row sums to 1 over the source", fontsize=10)
-    view.fig.colorbar(grid.image, ax=view.axes[0], fraction=0.03, pad=0.02, label="attention weight")
+                   xlabel=_("source character (key, value)"), ylabel=_("answer token (query)"))
+    view.axes[0].set_title(_("cross-attention: each row sums to 1 over the source"), fontsize=10)
+    view.fig.colorbar(grid.image, ax=view.axes[0], fraction=0.03, pad=0.02, label=_("attention weight"))
     view.animate(grid.image)
     _relabel(view, state["reading"])
-    text = widgets.Text(value=first, description="type a date", continuous_update=False,
+    text = widgets.Text(value=first, description=_("type a date"), continuous_update=False,
                         style={"description_width": "initial"}, layout=widgets.Layout(width="24em"))
     controls = {
-        "example": widgets.Dropdown(options=list(examples.items()), value=first, description="or pick one"),
-        "layer": widgets.ToggleButtons(options=[(f"layer {i + 1}", i) for i in range(L)], value=L - 1,
-                                       description="decoder"),
-        "head": widgets.ToggleButtons(options=[("mean", -1)] + [(f"head {h}", h) for h in range(H)], value=-1,
-                                      description="head"),
+        "example": widgets.Dropdown(options=list(examples.items()), value=first, description=_("or pick one")),
+        "layer": widgets.ToggleButtons(options=[(_("layer {n}").format(n=i + 1), i) for i in range(L)], value=L - 1,
+                                       description=_("decoder")),
+        "head": widgets.ToggleButtons(options=[(_("mean"), -1)] + [(_("head {h}").format(h=h), h) for h in range(H)],
+                                      value=-1, description=_("head")),
     }
     picking = {"now": False}
 
@@ -213,8 +225,10 @@ def date_attention_widget(model: Transformer, tokenizer: CharTokenizer, examples
                 state["reading"] = read_date(model, tokenizer, text.value)
                 _relabel(view, state["reading"])
             except ValueError as bad:
-                message = (f'<span style="color:#b35900">Cannot read “{html.escape(text.value)}”: '
-                           f"{html.escape(str(bad))}. The map still shows the last input.</span><br>")
+                message = ('<span style="color:#b35900">'
+                           + _("Cannot read “{text}”: {reason}. The map still shows the last input.").format(
+                               text=html.escape(text.value), reason=html.escape(str(bad)))
+                           + "</span><br>")
             state["text"] = text.value
         weights = shown_weights(state["reading"], layer, head)  # (T, S)
         grid.update(pad_nan(weights, grid_shape))

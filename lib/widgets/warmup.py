@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib.i18n import _
 from lib.plots import nice_top, schedule_plot
 from lib.schedules import inverse_sqrt_lr, noam_lr
 from lib.widgets import FigureView, LiveFigure, float_slider, slider
 
 
 def _readout(d_model: int, warmup: int, factor: float, peak: float, end: float, n_steps: int) -> str:
-    return (
-        f"peak at step {warmup}: lr = {factor:g} · {d_model}<sup>-½</sup> · {warmup}<sup>-½</sup>"
-        f" = <b>{peak:.3g}</b>; during warm-up it grows by {peak / warmup:.3g} per step"
-        f" (∝ step); at step {n_steps}: {end:.3g} = {end / peak:.0%} of the peak"
-    )
+    return _(
+        "peak at step {warmup}: lr = {factor:g} · {d_model}<sup>-½</sup> · {warmup}<sup>-½</sup> = <b>{peak:.3g}</b>; "
+        "during warm-up it grows by {slope:.3g} per step (∝ step); at step {n_steps}: {end:.3g} = {fraction:.0%} of "
+        "the peak"
+    ).format(warmup=warmup, factor=factor, d_model=d_model, peak=peak, slope=peak / warmup, n_steps=n_steps,
+             end=end, fraction=end / peak)
 
 
 def warmup_widget(*, n_steps: int = 20000, n_points: int = 1001) -> LiveFigure:
@@ -41,7 +43,7 @@ def warmup_widget(*, n_steps: int = 20000, n_points: int = 1001) -> LiveFigure:
 
     controls = {
         "d_model": slider("d_model", 512, 16, 1024, 16),
-        "warmup": slider("warmup", 4000, 100, 8000, 100),
-        "factor": float_slider("factor", 1.0, 0.1, 5.0, 0.1),
+        "warmup": slider(_("warmup"), 4000, 100, 8000, 100),
+        "factor": float_slider(_("factor"), 1.0, 0.1, 5.0, 0.1),
     }
     return LiveFigure(controls, update, view)

@@ -11,6 +11,7 @@ import torch
 
 from lib import validate
 from lib.heads import MultiHeadAttention
+from lib.i18n import _
 from lib.plots import influence_plot, update_influence_plot
 from lib.rnn import ElmanRNN, last_state_influence, rnn_profiles, with_spectral_radius
 from lib.widgets import FigureView, LiveFigure, float_slider, slider
@@ -34,14 +35,20 @@ def _layers(d_model: int, seed: int) -> tuple[ElmanRNN, MultiHeadAttention, torc
     return birnn, attention, w_hh, torch.randn(64, d_model, generator=g, dtype=torch.float64)
 
 
+def _names() -> dict[str, str]:
+    """Each layer (the toggle's value, what the code matches on) as the toggle, legend and read-out name it."""
+    return {"RNN": "RNN", "BiRNN": "BiRNN", "attention": _("attention")}
+
+
 def _readout(name: str, T: int, rho: float, small: bool, curve: np.ndarray) -> str:
-    steps = {"RNN": f"{T} steps", "BiRNN": f"{T} steps (forward) or 1 (backward)", "attention": "1 step"}[name]
+    steps = {"RNN": _("{T} steps"), "BiRNN": _("{T} steps (forward) or 1 (backward)"),
+             "attention": _("1 step")}[name].format(T=T)
     worst = int(np.argmin(curve))
-    return (
-        f"<b>{name}</b>, T = {T}, ρ(W_hh) = {rho:.2f}, {'small' if small else 'ordinary'} inputs: "
-        f"first token {curve[0]:.0e}, last token {curve[-1]:.0e}, weakest token i = {worst} "
-        f"({curve[worst]:.0e}); from the first token to the end: {steps}"
-    )
+    return _(
+        "<b>{name}</b>, T = {T}, ρ(W_hh) = {rho:.2f}, {inputs}: first token {first:.0e}, last token {last:.0e}, "
+        "weakest token i = {worst} ({weakest:.0e}); from the first token to the end: {steps}"
+    ).format(name=_names()[name], T=T, rho=rho, inputs=_("small inputs") if small else _("ordinary inputs"),
+             first=curve[0], last=curve[-1], worst=worst, weakest=curve[worst], steps=steps)
 
 
 def why_attention_widget(*, d_model: int = 16, t_max: int = 48, seed: int = 0) -> LiveFigure:
@@ -54,7 +61,7 @@ def why_attention_widget(*, d_model: int = 16, t_max: int = 48, seed: int = 0) -
         raise ValueError(f"t_max must be at most 64 (the stored inputs), got {t_max}")
     birnn, attention, w_hh, x_all = _layers(d_model, seed)
     view = FigureView(1, 1, figsize=(7.6, 3.4))
-    lines = influence_plot(view.axes[0], t_max, MODELS)
+    lines = influence_plot(view.axes[0], t_max, MODELS, labels=_names())
     view.animate(*lines.values())
     cache: dict = {}  # (T, ρ, small) -> the RNN curves; (T, small) -> the attention curve
 
@@ -76,9 +83,10 @@ def why_attention_widget(*, d_model: int = 16, t_max: int = 48, seed: int = 0) -
         return _readout(model, T, rho, small, found[model])
 
     controls = {
-        "T": slider("length T", 30, 2, t_max),
+        "T": slider(_("length T"), 30, 2, t_max),
         "rho": float_slider("ρ(W_hh)", 0.9, 0.5, 1.5, 0.05),
-        "model": widgets.ToggleButtons(options=list(MODELS), value="RNN", description="highlight"),
-        "small": widgets.Checkbox(value=False, description="small inputs (linear regime)"),
+        "model": widgets.ToggleButtons(options=[(_names()[m], m) for m in MODELS], value="RNN",
+                                       description=_("highlight")),
+        "small": widgets.Checkbox(value=False, description=_("small inputs (linear regime)")),
     }
     return LiveFigure(controls, update, view)
