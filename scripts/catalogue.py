@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 GLOSSARY_MD = REPO / "docs" / "glossary.md"
 LOCALE = REPO / "lib" / "locale"
 TEMPLATE = LOCALE / "messages.pot"
-KEYWORDS = {"_": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "lazy_gettext": None, "tr": None}  # tr: the name notebooks import _ as
 TRANSLATED = ("ko",)
 
 
