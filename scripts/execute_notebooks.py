@@ -23,10 +23,25 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 REPO = Path(__file__).resolve().parent.parent
 
 
+class StrayOutput(Exception):
+    """A cell wrote to stderr: a warning (a missing glyph, a deprecation) is a bug to fix, not an output
+    to store, where nbval would then compare it as if it were part of the lesson."""
+
+
+def stderr_of(nb: nbformat.NotebookNode) -> list[str]:
+    """What the code cells wrote to stderr, one line per cell: "cell 3: <first line>"."""
+    return [f"cell {index}: {output.text.strip().splitlines()[0] if output.text.strip() else '(blank)'}"
+            for index, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.get("name") == "stderr"]
+
+
 def execute(path: Path, *, timeout: int, keep_widget_views: bool) -> float:
-    """Run one notebook in place; return the seconds it took. Nothing is written if a cell fails."""
+    """Run one notebook in place; return the seconds it took. Nothing is written if a cell fails or
+    writes to stderr."""
     nb = nbformat.read(path, as_version=4)
     seconds = nbrun.execute(nb, path.parent, timeout=timeout)
+    if stray := stderr_of(nb):
+        raise StrayOutput("a cell wrote to stderr:\n  " + "\n  ".join(stray))
     nbrun.clean(nb, keep_widget_views=keep_widget_views)
     nbformat.validate(nb)
     nbformat.write(nb, path)
@@ -50,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         try:
             seconds = execute(path, timeout=args.timeout, keep_widget_views=args.keep_widget_views)
-        except (CellExecutionError, CellTimeoutError) as err:
+        except (CellExecutionError, CellTimeoutError, StrayOutput) as err:
             failed.append(path)
             print(f"FAILED {path} (not written)\n{err}", file=sys.stderr)
             continue

@@ -16,6 +16,7 @@ from lib.widgets import FigureView, LiveFigure, slider
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
+import execute_notebooks  # noqa: E402
 import nbrun  # noqa: E402
 import widget_probe  # noqa: E402
 
@@ -192,6 +193,21 @@ def test_execute_runs_in_the_notebooks_folder_with_the_fixed_hash_seed(tmp_path,
     assert [(o.output_type, o.text) for o in first.outputs] == [("stream", f"ab\n0 {tmp_path}\n")]
     assert [o.data for o in second.outputs] == [{"text/plain": nbrun.WIDGET_PLACEHOLDER}]
     assert all("execution" not in cell.metadata for cell in nb.cells)
+
+
+def test_a_notebook_that_writes_to_stderr_is_not_written(tmp_path, capsys):
+    """A stray warning (here a logged one, as matplotlib logs a missing glyph) fails `make notebooks`
+    instead of being stored as an output that nbval would then expect."""
+    path = tmp_path / "warns.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('fine')"),
+        nbformat.v4.new_code_cell("import logging\nlogging.getLogger('matplotlib').warning('no glyph for X')"),
+    ])
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    assert execute_notebooks.main([str(path)]) == 1
+    assert path.read_bytes() == before
+    assert "cell 1: no glyph for X" in capsys.readouterr().err
 
 
 def test_a_failing_cell_raises_and_the_kernel_is_stopped(tmp_path):

@@ -19,8 +19,8 @@ def _layout(tokens: Sequence[str]):
     T = len(tokens)
     view = FigureView(1, 2, figsize=(8.6, 3.2))
     maps = []
-    titles = (_("scores ÷ {scale} (right)").format(scale=r"$\sqrt{d_k}$"),
-              _("scores ÷ {scale} (mistake)").format(scale=r"$\sqrt{d_{model}}$"))
+    titles = (_("scores ÷ {scale} (right)").format(scale="√d_k"),
+              _("scores ÷ {scale} (mistake)").format(scale="√d_model"))
     for ax, title in zip(view.axes, titles, strict=True):
         maps.append(heatmap(ax, torch.zeros(T, T), xlabels=tokens, ylabels=tokens, cmap=WEIGHT_CMAP))
         ax.set_title(title)

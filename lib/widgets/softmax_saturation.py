@@ -31,9 +31,10 @@ def _layout(S: int):
     ax_bar.set(xlabel=_("key"), ylabel=_("weight p"), title=_("one query's weights over the keys"))
     lim = JACOBIAN_ENTRY_LIMIT
     grid = heatmap(ax_jac, torch.zeros(S, S), xlabels=labels, ylabels=labels, vmin=-lim, vmax=lim,
-                   cmap=SIGNED_CMAP, xlabel=_("score {s}").format(s="$s_j$"), ylabel=_("weight {p}").format(p="$p_i$"))
-    ax_jac.set_title(_("Jacobian {formula}").format(
-        formula=r"$\partial p_i / \partial s_j = \mathrm{diag}(p) - p\,p^{\top}$"))
+                   cmap=SIGNED_CMAP, xlabel=_("score {s}").format(s="s_j"), ylabel=_("weight {p}").format(p="p_i"))
+    # Plain Unicode, not mathtext: mathtext draws the words of a "$...$" label in one font, without the
+    # Hangul fallback of ordinary text (lib.notebook.setup_notebook).
+    ax_jac.set_title(_("Jacobian {formula}").format(formula="∂p_i/∂s_j = diag(p) − p pᵀ"))
     view.fig.colorbar(grid.image, ax=ax_jac, fraction=0.05, label=r"$\partial p_i / \partial s_j$")
     view.animate(*row.patches, grid.image)
     return view, row, grid
