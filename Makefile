@@ -98,7 +98,12 @@ course: venv
 		$(if $(filter ko,$(EDITION)),--source notebooks/ko --into course-ko,)
 
 # --- checks -----------------------------------------------------------------------------
-test: lint unit nbval e2e
+# The three suites run at once (make -j3; each suite's output is printed whole when it ends): the browser
+# test waits on Chromium, JupyterLab and its kernels for about a third of its time, which the unit tests
+# and the notebooks fill. Notebook 11's training is shared by all three (TRAIN_CACHE below).
+test: lint
+	@rm -rf $(TRAIN_CACHE)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target KEEP_TRAIN_CACHE=1 unit nbval e2e
 
 lint: venv
 	$(VENV)/bin/ruff check lib tests scripts
@@ -108,21 +113,23 @@ lint: venv
 # notebooks), instead of alone here.
 SLOW_TESTS := tests/test_course.py
 # Notebook 11 trains its model (~20 s); within one `make test` the first run keeps the weights here and
-# the others (the Korean edition, the browser test) load them: lib.train.TRAIN_CACHE_ENV. Emptied by
-# every `make nbval`, so each `make test` trains once; a student's notebook always trains.
+# the others (the Korean edition, the browser test) wait for it and load them: lib.train.TRAIN_CACHE_ENV.
+# Emptied by every `make test` (and `make nbval` on its own), so each trains once; a student's notebook
+# always trains.
 TRAIN_CACHE := $(VENV)/train-cache
 unit: venv
 	$(PY) -m pytest tests --ignore=tests/e2e $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 # Strict mode: every stored text output must be reproduced exactly (nbval's lax mode is never used).
-# Both editions; the two training notebooks (11, ~35 s each) first, so neither worker is left with one at the end.
+# Both editions; the English notebook 11 (it trains, ~20 s) first, the Korean one (it loads those weights)
+# after the other English notebooks.
 nbval: venv
-	@shopt -s nullglob; nbs=(notebooks/11_*.ipynb notebooks/ko/11_*.ipynb notebooks/[!1]*.ipynb notebooks/1[!1]*.ipynb \
+	@shopt -s nullglob; nbs=(notebooks/11_*.ipynb notebooks/[!1]*.ipynb notebooks/1[!1]*.ipynb notebooks/ko/11_*.ipynb \
 		notebooks/ko/[!1]*.ipynb notebooks/ko/1[!1]*.ipynb); \
 	if [ $${#nbs[@]} -eq 0 ]; then echo "nbval: no notebooks/*.ipynb yet, nothing to compare"; exit 0; fi; \
 	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
 	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $(SLOW_TESTS) $${nbs[*]}"; \
-	rm -rf $(TRAIN_CACHE); \
+	$(if $(KEEP_TRAIN_CACHE),,rm -rf $(TRAIN_CACHE);) \
 	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
 
 # Two browsers at a time, each with its own JupyterLab: 195 s instead of 245 s for 14 notebooks here

@@ -29,6 +29,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from lib import validate
 from lib.attention import chunked_attention, scaled_dot_product_attention
+from lib.i18n import _
 
 # --- counts: pure formulas ------------------------------------------------------------------
 
@@ -55,6 +56,15 @@ def attention_macs(n: int, d: int) -> dict[str, int]:
     """
     n, d = _sizes(n, d)
     return {"projections": 4 * n * d * d, "scores": n * n * d, "weighted sum": n * n * d}
+
+
+def part_name(part: str) -> str:
+    """The name of a part of `attention_macs` (one of its keys) in the notebook's language."""
+    names = {"projections": _("projections"), "scores": _("scores"), "weighted sum": _("weighted sum")}
+    if part not in names:
+        raise ValueError(f"part must be one of {', '.join(map(repr, names))} (the keys of attention_macs), "
+                         f"got {part!r}")
+    return names[part]
 
 
 def attention_layer_macs(n: int, d: int) -> int:
@@ -180,7 +190,7 @@ def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
     repeats = validate.size(repeats, "repeats")
     _function(fn)(*args)
     times = []
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         start = time.perf_counter()
         fn(*args)
         times.append(time.perf_counter() - start)
@@ -201,7 +211,7 @@ def fastest_seconds(fns: dict[str, Callable], *args, repeats: int = 7) -> dict[s
     for fn in fns.values():
         _function(fn)(*args)  # warm-up
     best = dict.fromkeys(fns, math.inf)
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         for name, fn in fns.items():
             start = time.perf_counter()
             fn(*args)

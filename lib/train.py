@@ -7,6 +7,7 @@ or a dict of them (`model(**inputs)`). Every model returns `(logits, anything)`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from collections.abc import Callable, Iterable, Mapping
@@ -209,7 +210,6 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
     and thread count give the same weights.
     Returns the model (in eval mode) and the loss of every step.
     """
-    from lib.data import seq2seq_batches
     from lib.model import Transformer
 
     validate.tensor(src, "src (N, S)", dims=2, floating=False)
@@ -220,24 +220,49 @@ def train_date_model(src: torch.Tensor, tgt: torch.Tensor, vocab_size: int, *, o
         model = Transformer(vocab_size, vocab_size, d_model=r["d_model"], n_heads=r["n_heads"], d_ff=r["d_ff"],
                             n_layers=r["n_layers"], max_len=max(32, src.shape[1], tgt.shape[1]))  # 32: the tokenizer
     cached = _cache_path(src, tgt, vocab_size, r)
-    if cached is not None and cached.exists():
-        saved = torch.load(cached, weights_only=True)
-        model.load_state_dict(saved["state"])
-        losses = saved["losses"].tolist()
-        for step, loss in enumerate(losses, start=1):  # the progress bar fills as if it had trained
-            if on_step is not None:
-                on_step(step, loss)
-        return model.eval(), losses
+    if cached is None:
+        return _train_date_model(model, src, tgt, r, on_step)
+    with _locked(cached):  # runs in parallel wait for the one that trains, then load what it kept
+        if cached.exists():
+            saved = torch.load(cached, weights_only=True)
+            model.load_state_dict(saved["state"])
+            losses = saved["losses"].tolist()
+            for step, loss in enumerate(losses, start=1):  # the progress bar fills as if it had trained
+                if on_step is not None:
+                    on_step(step, loss)
+            return model.eval(), losses
+        model, losses = _train_date_model(model, src, tgt, r, on_step)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        torch.save({"state": model.state_dict(), "losses": torch.tensor(losses, dtype=torch.float64)}, partial)
+        partial.replace(cached)  # atomic: a reader without the lock sees the whole file or none
+        return model, losses
+
+
+def _train_date_model(model, src, tgt, r: dict, on_step):
+    from lib.data import seq2seq_batches
+
     opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9, fused=True)  # one kernel
     sched = torch.optim.lr_scheduler.LambdaLR(opt, date_schedule(r))
     batches = seq2seq_batches(src, tgt, batch_size=r["batch_size"], n_steps=r["steps"], seed=r["seed"])
     losses = train(model, opt, batches, scheduler=sched, seed=r["seed"], on_step=on_step)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.part")
-        torch.save({"state": model.state_dict(), "losses": torch.tensor(losses, dtype=torch.float64)}, partial)
-        partial.replace(cached)  # atomic: a parallel run reads the whole file or none
     return model.eval(), losses
+
+
+@contextlib.contextmanager
+def _locked(cached):
+    """An exclusive lock on `cached`'s folder entry (fcntl, POSIX; elsewhere no lock: each run trains)."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(cached.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # Test runs only (`make test` sets it): a directory where train_date_model keeps what it trained, so

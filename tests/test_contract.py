@@ -1134,6 +1134,9 @@ PROBES = [
     Probe("complexity.rnn_layer_macs", "n=4.0", lambda f: f(4.0, 2), TypeError,
           r"n \(sequence length\) must be a whole number >= 1, got float 4\.0"),
     Probe("complexity.rnn_layer_macs", "d=-2", lambda f: f(4, -2), ValueError, r"d \(d_model\) must be >= 1, got -2"),
+    Probe("complexity.part_name", "part='softmax'", lambda f: f("softmax"), ValueError,
+          r"part must be one of 'projections', 'scores', 'weighted sum' \(the keys of attention_macs\), "
+          r"got 'softmax'"),
     Probe("complexity.sequential_steps", "kind='cnn'", lambda f: f("cnn", 4), ValueError,
           r"kind must be one of 'attention', 'rnn'; got 'cnn'"),
     Probe("complexity.sequential_steps", "n=0", lambda f: f("rnn", 0), ValueError,

@@ -2,6 +2,10 @@
 targets checked first, -100 ignored."""
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +15,8 @@ from torch import nn
 from lib.data import minibatches, toy_task
 from lib.model import TransformerEncoder
 from lib.train import IGNORE, call_model, cross_entropy, evaluate, train
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def fit(seed=0, dropout=0.0, n_steps=60):
@@ -321,3 +327,29 @@ def test_the_test_runs_training_cache_gives_the_same_model_and_replays_the_progr
         assert torch.equal(a, b), name
     train_date_model(src, tgt, 10, **{**settings, "steps": 4})  # another recipe: another entry
     assert len(list(tmp_path.glob("*.pt"))) == 2
+
+
+def test_runs_in_parallel_share_one_training(tmp_path):
+    """Two processes at once with the cache (the two editions' notebook 11 in `make test`): one trains, the
+    other waits for it and loads its weights. Each process counts its training steps."""
+    script = """
+import sys, torch
+torch.set_num_threads(1)
+from lib import train
+from lib.data import toy_task
+src, tgt = toy_task("copy", 32, 5, 8, seed=0)
+tgt = torch.cat([torch.ones(32, 1, dtype=torch.long), tgt], dim=1)
+real_train, steps = train.train, []
+train.train = lambda *a, **k: steps.append(1) or real_train(*a, **k)
+model, losses = train.train_date_model(src, tgt, 10, d_model=8, n_heads=2, d_ff=16, n_layers=1, batch_size=8,
+                                       steps=40, warmup=1)
+print(len(steps), repr(losses[-1]))
+"""
+    env = {**os.environ, "LECTURE_TRAIN_CACHE": str(tmp_path), "PYTHONPATH": str(REPO)}
+    runs = [subprocess.Popen([sys.executable, "-c", script], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = sorted(run.communicate(timeout=120)[0].split() for run in runs)
+    assert all(run.returncode == 0 for run in runs)
+    assert [o[0] for o in outputs] == ["0", "1"], outputs  # one trained, the other loaded
+    assert outputs[0][1] == outputs[1][1]  # and both give the same final loss
+    assert len(list(tmp_path.glob("*.pt"))) == 1 and not list(tmp_path.glob("*.part"))
