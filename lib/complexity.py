@@ -1,4 +1,4 @@
-"""What one layer costs: multiply-adds, sequential steps, wall time and peak memory.
+"""What one layer costs: multiply-adds, sequential steps, CPU time and peak memory.
 
 Self-attention over n tokens of width d spends 4·n·d² multiply-adds on its four linear maps
 (W_Q, W_K, W_V, W_O) and n²·d on each of Q Kᵀ and weights · V, all in a fixed number of
@@ -185,20 +185,27 @@ def peak_tensor_bytes(fn: Callable, *args, **kwargs) -> int:
     return tracker.peak
 
 
+# Timings are CPU seconds of this process (time.process_time), not wall-clock seconds: what the computation
+# costs, which other programs on a busy machine (the test suites run at once, a browser, a second kernel)
+# inflate far less than they stretch the wall clock. With one torch thread (setup_notebook) the two agree
+# on an idle machine.
+_clock = time.process_time
+
+
 def median_seconds(fn: Callable, *args, repeats: int = 3) -> float:
-    """The median wall time of `fn(*args)` over `repeats` calls, after one warm-up call."""
+    """The median CPU time (`time.process_time`) of `fn(*args)` over `repeats` calls, after one warm-up call."""
     repeats = validate.size(repeats, "repeats")
     _function(fn)(*args)
     times = []
     for _repeat in range(repeats):
-        start = time.perf_counter()
+        start = _clock()
         fn(*args)
-        times.append(time.perf_counter() - start)
+        times.append(_clock() - start)
     return statistics.median(times)
 
 
 def fastest_seconds(fns: dict[str, Callable], *args, repeats: int = 7) -> dict[str, float]:
-    """The fastest wall time of each `fn(*args)`, the calls interleaved (a, b, a, b, ...).
+    """The fastest CPU time (`time.process_time`) of each `fn(*args)`, the calls interleaved (a, b, a, b, ...).
 
     For comparing two ways of doing the same thing on a busy machine: the other load only ever
     adds time, and interleaving gives every function the same quiet moments, so the minimum of
@@ -213,9 +220,9 @@ def fastest_seconds(fns: dict[str, Callable], *args, repeats: int = 7) -> dict[s
     best = dict.fromkeys(fns, math.inf)
     for _repeat in range(repeats):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = _clock()
             fn(*args)
-            best[name] = min(best[name], time.perf_counter() - start)
+            best[name] = min(best[name], _clock() - start)
     return best
 
 

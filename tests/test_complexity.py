@@ -40,6 +40,7 @@ from lib.complexity import (
     sequential_steps,
 )
 from lib.heads import MultiHeadAttention
+from lib.rnn import best_time
 from lib.widgets.complexity import complexity_widget
 
 # --- counts -----------------------------------------------------------------------------------
@@ -157,6 +158,21 @@ def test_widget_image_keeps_its_size():
             live.controls["n"].value, live.controls["d"].value = n, d
             sizes.add(live.view.image.value[16:24])
     assert len(sizes) == 1
+
+
+def test_timings_count_the_work_not_the_waiting():
+    """lib's timings are CPU time: a call that waits (as a busy machine makes a computation wait for its
+    core) costs almost nothing, and one that computes costs what it computes."""
+    assert median_seconds(lambda: time.sleep(0.05), repeats=1) < 0.01
+    assert fastest_seconds({"sleep": lambda: time.sleep(0.05)}, repeats=1)["sleep"] < 0.01
+    assert best_time(lambda: time.sleep(0.05), repeats=1) < 0.01
+
+    def spin(seconds=0.03):
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+
+    assert 0.025 < median_seconds(spin, repeats=1) < 0.2
 
 
 def test_median_seconds_and_fit_exponent():

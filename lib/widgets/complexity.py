@@ -47,7 +47,7 @@ def _layout(grid: CostGrid, fine: np.ndarray):
                                          "RNN loop": (RNN, "o-")},
                        ylabel=_("peak tensor MiB, one sequence"), ylim=(mem_all.min(), mem_all.max()), labels=labels)
     ax_ops.set_title(_("operations"))
-    ax_time.set_title(_("wall time (CPU, noisy)"))
+    ax_time.set_title(_("CPU time (noisy)"))
     ax_mem.set_title(_("memory"))
     for panel in (ops, time, mem):
         view.animate(*panel.lines.values(), panel.n_is_d, *panel.markers.values())
