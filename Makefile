@@ -20,6 +20,8 @@ LAB_DIR ?= $(if $(filter ko,$(EDITION)),notebooks/ko,notebooks)
 NB     ?=
 # Extra pytest options for `unit` and `nbval`, e.g. make test PYTEST_ARGS="-x -v".
 PYTEST_ARGS ?=
+# A command put before the unit tests and nbval (`make test` sets `nice -n 10`); empty = as is.
+BESIDE ?=
 # Notebooks run two at a time, one per core (setup_notebook gives each kernel one torch
 # thread); --dist loadfile keeps all cells of a notebook on one worker. `XDIST=` runs them in
 # turn. The unit tests stay in one process: two workers made them about 3x slower here.
@@ -105,12 +107,14 @@ course: venv
 # The three suites run at once (make -j3; each suite's output is printed whole when it ends): the browser
 # test waits on Chromium, JupyterLab and its kernels for about a third of its time, which the unit tests
 # and the notebooks fill. Notebook 11's training is shared by all three (TRAIN_CACHE below).
-# On a fresh machine the venv and the browser (apt-get) are installed at the same time too.
+# The browser test takes longest, so the other two run at a lower priority (BESIDE: nice) and fill the
+# time it leaves free instead of slowing it. On a fresh machine the venv and the browser (apt-get) are
+# installed at the same time too.
 test:
 	@rm -rf $(TRAIN_CACHE)
 	@$(MAKE) --no-print-directory -j2 --output-sync=target venv chromium
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory -j3 --output-sync=target KEEP_TRAIN_CACHE=1 unit nbval e2e
+	@$(MAKE) --no-print-directory -j3 --output-sync=target KEEP_TRAIN_CACHE=1 BESIDE="nice -n 10" unit nbval e2e
 
 lint: venv
 	$(VENV)/bin/ruff check lib tests scripts
@@ -125,7 +129,7 @@ SLOW_TESTS := tests/test_course.py
 # always trains.
 TRAIN_CACHE := $(VENV)/train-cache
 unit: venv
-	$(PY) -m pytest tests --ignore=tests/e2e $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
+	$(BESIDE) $(PY) -m pytest tests --ignore=tests/e2e $(addprefix --ignore=,$(SLOW_TESTS)) $(PYTEST_ARGS)
 
 # Strict mode: every stored text output must be reproduced exactly (nbval's lax mode is never used).
 # Both editions; the English notebook 11 (it trains, ~20 s) first, the Korean one (it loads those weights)
@@ -137,10 +141,11 @@ nbval: venv
 	par=(); if [ $${#nbs[@]} -gt 1 ]; then par=($(XDIST)); fi; \
 	echo "$(PY) -m pytest $(NBVAL) $${par[*]} $(PYTEST_ARGS) $(SLOW_TESTS) $${nbs[*]}"; \
 	$(if $(KEEP_TRAIN_CACHE),,rm -rf $(TRAIN_CACHE);) \
-	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
+	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(BESIDE) $(PY) -m pytest $(NBVAL) "$${par[@]}" $(PYTEST_ARGS) $(SLOW_TESTS) "$${nbs[@]}"
 
-# Two browsers at a time, each with its own JupyterLab: 195 s instead of 245 s for 14 notebooks here
-# (while one waits for its kernel, the other renders). `E2E_XDIST=` runs them in turn.
+# Two browsers at a time, each with its own JupyterLab loaded once and every notebook opened in it (while one
+# waits for its kernel, the other renders): both editions, 28 notebooks, in 257 s alone here, 383 s beside
+# the unit tests and nbval in `make test` (three browsers took longer in a trial). `E2E_XDIST=` runs them in turn.
 E2E_XDIST ?= -n 2
 e2e: venv chromium
 	LECTURE_TRAIN_CACHE=$(CURDIR)/$(TRAIN_CACHE) $(PY) -m pytest tests/e2e $(E2E_XDIST) $(PYTEST_ARGS)
