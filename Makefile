@@ -83,6 +83,7 @@ lab: venv
 		$(if $(filter notebooks notebooks/ko,$(LAB_DIR)),--LabApp.default_url=/lab/tree/start.ipynb,) \
 		$(if $(filter ko,$(EDITION)),--LabApp.app_settings_dir=$(CURDIR)/config/lab-ko,) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		--ServerApp.kernel_websocket_connection_class=lib.labserver.NoDelayKernelConnection \
 		"$${extra[@]}"
 
 # --- homework ---------------------------------------------------------------------------

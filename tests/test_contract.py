@@ -47,6 +47,7 @@ NOT_CONCEPT_MODULES = {
     # silent; it moves to CONCEPT_MODULES with its rows.
     "i18n": "the language switch and its catalogues, no formula; bad languages tested in tests/test_i18n.py",
     "series": "the start page's map of the notebooks, read from their first cells (no formula); tests/test_series.py",
+    "labserver": "a class JupyterLab's server loads (no student input); the browser test runs through it",
 }
 
 # Public names that need no probe, each with the reason. Everything else needs a row in PROBES.

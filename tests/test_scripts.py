@@ -224,3 +224,14 @@ def test_a_failing_cell_raises_and_the_kernel_is_stopped(tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # the kernel process is gone (and reaped)
     assert nb.cells[2].outputs == []
+
+
+def test_every_jupyterlab_this_project_starts_sends_kernel_messages_without_delay():
+    """`make lab` and the browser test's server (which the bench uses too) name the same connection class."""
+    from lib.labserver import SERVER_OPTION, NoDelayKernelConnection
+
+    makefile = (SCRIPTS.parent / "Makefile").read_text()
+    conftest = (SCRIPTS.parent / "tests" / "e2e" / "conftest.py").read_text()
+    assert SERVER_OPTION in makefile and "SERVER_OPTION," in conftest
+    assert SERVER_OPTION.endswith("=lib.labserver.NoDelayKernelConnection")
+    assert "connect" in vars(NoDelayKernelConnection)

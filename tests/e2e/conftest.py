@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from lib.labserver import SERVER_OPTION
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 INSTALL_HINT = "apt-get update && apt-get install -y chromium"
@@ -253,6 +255,7 @@ def lab_server(
             "--ServerApp.port_retries=0",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            SERVER_OPTION,  # as `make lab`: kernel websockets without Nagle's delay (lib/labserver.py)
             f"--ServerApp.root_dir={root}",
             *extra_args,
         ]  # fmt: skip
