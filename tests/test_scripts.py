@@ -228,10 +228,27 @@ def test_a_failing_cell_raises_and_the_kernel_is_stopped(tmp_path):
 
 def test_every_jupyterlab_this_project_starts_sends_kernel_messages_without_delay():
     """`make lab` and the browser test's server (which the bench uses too) name the same connection class."""
-    from lib.labserver import SERVER_OPTION, NoDelayKernelConnection
+    from lib.labserver import SERVER_OPTION
 
     makefile = (SCRIPTS.parent / "Makefile").read_text()
     conftest = (SCRIPTS.parent / "tests" / "e2e" / "conftest.py").read_text()
     assert SERVER_OPTION in makefile and "SERVER_OPTION," in conftest
     assert SERVER_OPTION.endswith("=lib.labserver.NoDelayKernelConnection")
-    assert "connect" in vars(NoDelayKernelConnection)
+
+
+def test_the_kernel_connection_turns_nagle_off_before_it_connects(monkeypatch):
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+    from lib.labserver import NoDelayKernelConnection
+
+    calls = []
+    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect", lambda self: calls.append("connect") or "ready")
+
+    class Handler:  # stands in for the kernel's websocket handler
+        def set_nodelay(self, value):
+            calls.append(("nodelay", value))
+
+    connection = NoDelayKernelConnection.__new__(NoDelayKernelConnection)
+    connection._trait_values["websocket_handler"] = Handler()  # without a live server behind it
+    assert connection.connect() == "ready"
+    assert calls == [("nodelay", True), "connect"]
